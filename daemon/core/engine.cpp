@@ -1,0 +1,849 @@
+// Every state transition of the engine lives in this file. An input that is not allowed
+// in the current state is refused with a reason code and leaves the state unchanged.
+#include "core/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "core/time_format.h"
+#include "core/validate.h"
+
+namespace padtimer::core {
+
+namespace {
+
+// A late timer must not loop forever if a handler failed to move its deadline.
+constexpr int kMaxWakesPerCall = 10000;
+
+std::string phase_name(const Routine& routine, std::size_t index) {
+  return std::string(to_string(routine.phases[index].kind)) + " phase " +
+         std::to_string(index + 1) + "/" + std::to_string(routine.phases.size());
+}
+
+Duration therapy_total(const Routine& routine) {
+  Duration total{};
+  for (const Phase& p : routine.phases) {
+    if (p.kind != PhaseKind::rest) total += p.length;
+  }
+  return total;
+}
+
+}  // namespace
+
+Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, const Now& now)
+    : config_(std::move(config)), now_(now) {
+  if (auto problems = validate(config_); !problems.empty()) {
+    std::string text = "invalid engine config:";
+    for (const auto& p : problems) text += "\n  " + describe(p);
+    throw std::invalid_argument(text);
+  }
+  for (std::size_t i = 0; i < config_.routines.size(); ++i) {
+    routine_index_.emplace(config_.routines[i].id, i);
+  }
+  devices_.resize(config_.devices.size());
+  for (std::size_t i = 0; i < config_.devices.size(); ++i) {
+    devices_[i].spec = &config_.devices[i];
+    device_index_.emplace(config_.devices[i].id, i);
+  }
+  zones_.resize(config_.zones.size());
+  for (std::size_t z = 0; z < config_.zones.size(); ++z) {
+    ZoneRuntime& zone = zones_[z];
+    zone.spec = &config_.zones[z];
+    zone_index_.emplace(zone.spec->id, z);
+    auto attach = [&](const std::string& id) -> std::optional<std::size_t> {
+      if (id.empty()) return std::nullopt;
+      std::size_t d = device_index_.at(id);
+      devices_[d].zone = z;
+      if (std::find(zone.devices.begin(), zone.devices.end(), d) == zone.devices.end()) {
+        zone.devices.push_back(d);
+      }
+      return d;
+    };
+    zone.heat_device = attach(zone.spec->heat_device);
+    zone.cold_device = attach(zone.spec->cold_device);
+  }
+  // Start-up: whatever the devices were doing, they are driven OFF first.
+  for (std::size_t d = 0; d < devices_.size(); ++d) command(d, Output::off);
+  for (const ZoneHistory& h : history) {
+    auto z = find_zone(h.zone);
+    if (!z) continue;  // a zone removed from the config since: nothing to keep
+    ZoneRuntime& zone = zones_[*z];
+    zone.last_end.wall = h.last_session_end;
+    if (h.exposure > Duration::zero()) zone.exposure[h.day] = h.exposure;
+    if (h.session_interrupted) {
+      publish_event(zone, EventKind::session_interrupted, Reason::ok,
+                    "a session on " + zone.spec->id +
+                        " was running when padtimer stopped; it was not resumed and its devices "
+                        "were switched off");
+    }
+  }
+  for (const ZoneRuntime& zone : zones_) publish_state(zone);
+}
+
+// ---- The loop --------------------------------------------------------------------------
+
+void Engine::handle(const Event& event, const Now& now) {
+  advance(now);
+  process_due();
+  std::visit(
+      [this](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, Request>) on_request(e);
+        if constexpr (std::is_same_v<T, DeviceReport>) on_report(e);
+        if constexpr (std::is_same_v<T, DeviceAvailability>) on_availability(e);
+        if constexpr (std::is_same_v<T, TemperatureReading>) on_temperature(e);
+        if constexpr (std::is_same_v<T, BrokerConnection>) on_broker(e);
+      },
+      event);
+  process_due();
+}
+
+void Engine::handle_timeout(const Now& now) {
+  advance(now);
+  process_due();
+}
+
+std::vector<Command> Engine::take_commands() {
+  std::vector<Command> out;
+  out.swap(out_);
+  return out;
+}
+
+void Engine::advance(const Now& now) {
+  // The monotonic clock must not go backwards; if a caller gets it wrong, time stands still.
+  MonoTime mono = std::max(now.mono, now_.mono);
+  now_ = now;
+  now_.mono = mono;
+  for (ZoneRuntime& zone : zones_) accrue(zone);
+  // Forget exposure more than a week away from today (the wall clock may jump both ways).
+  LocalDay today = local_day(now_.wall, now_.utc_offset);
+  for (ZoneRuntime& zone : zones_) {
+    std::erase_if(zone.exposure, [today](const auto& kv) {
+      return kv.first < today - 7 || kv.first > today + 7;
+    });
+  }
+}
+
+std::optional<MonoTime> Engine::next_deadline() const {
+  std::optional<MonoTime> best;
+  for (const Deadline& d : collect_deadlines()) {
+    if (!best || d.at < *best) best = d.at;
+  }
+  return best;
+}
+
+std::vector<Engine::Deadline> Engine::collect_deadlines() const {
+  std::vector<Deadline> out;
+  for (std::size_t i = 0; i < devices_.size(); ++i) {
+    const DeviceRuntime& d = devices_[i];
+    if (d.awaiting && d.transmitted && connected_ && !d.offline) {
+      out.push_back({d.confirm_deadline, Wake::confirm_timeout, i});
+    }
+    if (d.on_since && d.spec->sensor) {
+      MonoTime from = d.temperature_at && *d.temperature_at > *d.on_since ? *d.temperature_at
+                                                                          : *d.on_since;
+      out.push_back({from + d.spec->sensor->telemetry_timeout, Wake::telemetry_stale, i});
+    }
+    if (d.watch_deadline) out.push_back({*d.watch_deadline, Wake::response_watch, i});
+    if (d.rearm_at) out.push_back({*d.rearm_at, Wake::lease_rearm, i});
+  }
+  if (!connected_ && broker_lost_at) {
+    bool any_session = std::any_of(zones_.begin(), zones_.end(),
+                                   [](const ZoneRuntime& z) { return z.session.has_value(); });
+    if (any_session) out.push_back({*broker_lost_at + config_.safety.broker_grace, Wake::broker_grace, 0});
+  }
+  for (std::size_t z = 0; z < zones_.size(); ++z) {
+    const ZoneRuntime& zone = zones_[z];
+    if (auto end = phase_end_at(zone)) out.push_back({*end, Wake::phase_end, z});
+    if (zone.session && zone.session->paused) {
+      out.push_back({zone.session->paused_at + config_.safety.max_pause, Wake::pause_limit, z});
+    }
+    if (zone.refresh_at) out.push_back({*zone.refresh_at, Wake::state_refresh, z});
+  }
+  return out;
+}
+
+void Engine::process_due() {
+  for (int i = 0; i < kMaxWakesPerCall; ++i) {
+    std::optional<Deadline> due;
+    for (const Deadline& d : collect_deadlines()) {
+      if (d.at > now_.mono) continue;
+      // Earliest first; at the same moment, safety checks (lower Wake values) first.
+      if (!due || d.at < due->at || (d.at == due->at && d.wake < due->wake)) due = d;
+    }
+    if (!due) return;
+    wake(*due);
+  }
+}
+
+void Engine::wake(const Deadline& deadline) {
+  switch (deadline.wake) {
+    case Wake::confirm_timeout: {
+      DeviceRuntime& d = devices_[deadline.index];
+      if (d.attempts < 2) {
+        ++d.attempts;
+        d.confirm_deadline = now_.mono + config_.safety.confirm_timeout;
+        transmit(deadline.index);
+        return;
+      }
+      d.awaiting = false;
+      latch_fault(zones_[d.zone],
+                  {Reason::ack_timeout,
+                   d.spec->id + " did not confirm switching " + std::string(to_string(d.commanded)) +
+                       " within " + describe_duration(config_.safety.confirm_timeout) +
+                       ", even after a retry; check that it is powered and connected, then reset",
+                   std::nullopt});
+      return;
+    }
+    case Wake::telemetry_stale: {
+      DeviceRuntime& d = devices_[deadline.index];
+      if (auto v = check_telemetry_fresh(*d.spec, d.temperature_at, *d.on_since, now_.mono)) {
+        latch_fault(zones_[d.zone], *v);
+      }
+      return;
+    }
+    case Wake::response_watch: {
+      DeviceRuntime& d = devices_[deadline.index];
+      d.watch_deadline.reset();
+      // Without any reading since ON there is nothing to judge; telemetry_stale covers it.
+      if (!d.watch_baseline) return;
+      if (auto v = check_response(*d.spec, d.commanded, *d.watch_baseline, d.watch_best)) {
+        latch_fault(zones_[d.zone], *v);
+      }
+      return;
+    }
+    case Wake::broker_grace: {
+      broker_lost_at.reset();
+      for (ZoneRuntime& zone : zones_) {
+        if (!zone.session) continue;
+        latch_fault(zone, {Reason::broker_offline,
+                           "the MQTT broker has been unreachable for " +
+                               describe_duration(config_.safety.broker_grace) +
+                               " during the session; devices switch themselves off by their "
+                               "auto-off. Check the broker, then reset",
+                           std::nullopt});
+      }
+      return;
+    }
+    case Wake::phase_end:
+      end_phase(zones_[deadline.index]);
+      return;
+    case Wake::pause_limit:
+      end_session(zones_[deadline.index], SessionOutcome::pause_timeout,
+                  "the session was paused for longer than " +
+                      describe_duration(config_.safety.max_pause) + " and was stopped");
+      return;
+    case Wake::lease_rearm: {
+      devices_[deadline.index].rearm_at.reset();
+      command(deadline.index, devices_[deadline.index].commanded);
+      return;
+    }
+    case Wake::state_refresh:
+      zones_[deadline.index].refresh_at = now_.mono + config_.safety.state_refresh;
+      publish_state(zones_[deadline.index]);
+      return;
+  }
+}
+
+// ---- Inputs ----------------------------------------------------------------------------
+
+void Engine::on_request(const Request& request) {
+  Reply reply{request.id, request.zone, true, Reason::ok, {}};
+  CheckResult refusal;
+  if (request.action == Action::stop_all) {
+    stop_all(reply.message);
+  } else if (auto z = find_zone(request.zone); !z) {
+    refusal = Verdict{Reason::unknown_zone, "there is no zone named '" + request.zone + "'", {}};
+  } else {
+    ZoneRuntime& zone = zones_[*z];
+    switch (request.action) {
+      case Action::start: refusal = start(zone, request, reply.message); break;
+      case Action::stop: refusal = stop(zone, reply.message); break;
+      case Action::pause: refusal = pause(zone, reply.message); break;
+      case Action::resume: refusal = resume(zone, reply.message); break;
+      case Action::skip: refusal = skip(zone, reply.message); break;
+      case Action::extend: refusal = extend(zone, request.extend_by, reply.message); break;
+      case Action::reset: refusal = reset(zone, reply.message); break;
+      case Action::stop_all: break;
+    }
+    if (refusal && request.scheduled && request.action == Action::start) {
+      publish_event(zone, EventKind::schedule_skipped, refusal->reason,
+                    "scheduled " + request.routine + " skipped: " + refusal->message);
+    }
+  }
+  if (refusal) {
+    reply.ok = false;
+    reply.code = refusal->reason;
+    reply.message = refusal->message;
+  }
+  out_.push_back(std::move(reply));
+}
+
+void Engine::on_report(const DeviceReport& report) {
+  auto index = find_device(report.device);
+  if (!index) return;  // not ours: drivers only forward configured devices, so ignore
+  DeviceRuntime& d = devices_[*index];
+  ZoneRuntime& zone = zones_[d.zone];
+  d.reported = report.output;
+  if (report.output == d.commanded) {
+    if (!d.awaiting) return;
+    d.awaiting = false;
+    if (report.output == Output::off) try_switch_on(zone);
+    return;
+  }
+  // A report that disagrees while a command is in flight may predate it: wait for the
+  // confirmation or its timeout.
+  if (d.awaiting) return;
+  if (d.commanded == Output::off || report.output != Output::off) {
+    // ON without a command, or in the wrong mode: switch it off and latch.
+    std::string what = d.commanded == Output::off ? "switched " + std::string(to_string(report.output)) +
+                                                        " without a command from padtimer"
+                                                  : "reports " + std::string(to_string(report.output)) +
+                                                        " instead of " +
+                                                        std::string(to_string(d.commanded));
+    command(*index, Output::off);
+    latch_fault(zone, {Reason::unexpected_state,
+                       d.spec->id + " " + what + "; it was told to switch off. Check the device, then reset",
+                       std::nullopt});
+    return;
+  }
+  // OFF while it should be ON: a button, a power cut or its own auto-off. Never switch a
+  // pad back on behind the user's back: pause and let them resume.
+  pause_session(zone, Reason::unexpected_state,
+                d.spec->id + " switched off outside padtimer (its button, a power cut or its own "
+                             "auto-off); the session is paused: resume or stop it");
+}
+
+void Engine::on_availability(const DeviceAvailability& availability) {
+  auto index = find_device(availability.device);
+  if (!index) return;
+  DeviceRuntime& d = devices_[*index];
+  if (!availability.online) {
+    if (d.offline) return;
+    d.offline = true;
+    ZoneRuntime& zone = zones_[d.zone];
+    if (zone.session) {
+      latch_fault(zone, {Reason::device_offline,
+                         d.spec->id + " went offline during the session; the zone's other "
+                                      "devices were switched off. Check it, then reset",
+                         std::nullopt});
+    }
+    return;
+  }
+  if (!d.offline) return;
+  d.offline = false;
+  // Whatever it missed while away, it gets its current command again.
+  command(*index, d.commanded, Confirmation::restart);
+}
+
+void Engine::on_temperature(const TemperatureReading& reading) {
+  auto index = find_device(reading.device);
+  if (!index || !std::isfinite(reading.celsius)) return;
+  DeviceRuntime& d = devices_[*index];
+  if (!d.spec->sensor) return;
+  d.temperature = reading.celsius;
+  d.temperature_at = now_.mono;
+  if (d.watch_deadline) {
+    if (!d.watch_baseline) {
+      d.watch_baseline = reading.celsius;
+      d.watch_best = reading.celsius;
+    } else if (d.commanded == Output::cold) {
+      d.watch_best = std::min(d.watch_best, reading.celsius);
+    } else {
+      d.watch_best = std::max(d.watch_best, reading.celsius);
+    }
+  }
+  if (auto v = check_temperature(*d.spec, reading.celsius)) latch_fault(zones_[d.zone], *v);
+}
+
+void Engine::on_broker(const BrokerConnection& connection) {
+  if (connection.connected == connected_) return;
+  connected_ = connection.connected;
+  if (!connected_) {
+    broker_lost_at = now_.mono;
+    for (DeviceRuntime& d : devices_) d.transmitted = false;
+    return;
+  }
+  broker_lost_at.reset();
+  // Re-establish every device's commanded state: the broker may have lost our commands
+  // and devices may have switched themselves off by their lease.
+  for (std::size_t d = 0; d < devices_.size(); ++d) {
+    command(d, devices_[d].commanded, Confirmation::restart);
+  }
+}
+
+// ---- Requests --------------------------------------------------------------------------
+
+CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string& message) {
+  const std::string& id = zone.spec->id;
+  auto r = find_routine(request.routine);
+  if (!r) return Verdict{Reason::unknown_routine, "there is no routine named '" + request.routine + "'", {}};
+  const Routine& routine = config_.routines[*r];
+  if (zone.fault != Reason::ok) {
+    return Verdict{Reason::fault_latched,
+                   id + " is latched in fault (" + std::string(reason_code(zone.fault)) +
+                       "): " + zone.fault_message,
+                   {}};
+  }
+  if (zone.session) {
+    return Verdict{Reason::session_running, id + " is already running " + zone.session->routine->id, {}};
+  }
+  for (const Phase& p : routine.phases) {
+    bool missing = (p.kind == PhaseKind::heat && !zone.heat_device) ||
+                   (p.kind == PhaseKind::cold && !zone.cold_device);
+    if (missing) {
+      return Verdict{Reason::routine_unsupported,
+                     "routine " + routine.id + " has a " + std::string(to_string(p.kind)) +
+                         " phase but " + id + " has no " + std::string(to_string(p.kind)) + " device",
+                     {}};
+    }
+  }
+  if (!connected_) {
+    return Verdict{Reason::broker_offline, "the MQTT broker is unreachable, so " + id +
+                                               "'s devices cannot be driven or watched", {}};
+  }
+  if (auto v = devices_ready(zone)) return v;
+  if (auto v = check_session_rest(id, zone.spec->min_rest, zone.last_end, now_)) return v;
+  if (auto v = check_daily_cap(id, zone.spec->daily_cap, exposure_today(zone), therapy_total(routine), now_)) {
+    return v;
+  }
+  zone.session = SessionRuntime{&routine, 0, {}, {}, {}, false, {}};
+  zone.refresh_at = now_.mono + config_.safety.state_refresh;
+  publish_event(zone, EventKind::session_started, Reason::ok,
+                "started " + routine.id + " on " + id + (request.scheduled ? " (scheduled)" : ""));
+  enter_phase(zone, 0);
+  message = "started " + routine.id + " on " + id + ": " + std::to_string(routine.phases.size()) +
+            " phases, " + describe_duration(therapy_total(routine)) + " of therapy";
+  return std::nullopt;
+}
+
+CheckResult Engine::stop(ZoneRuntime& zone, std::string& message) {
+  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session to stop", {}};
+  end_session(zone, SessionOutcome::stopped, "stopped on request");
+  message = "stopped the session on " + zone.spec->id;
+  return std::nullopt;
+}
+
+CheckResult Engine::pause(ZoneRuntime& zone, std::string& message) {
+  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session to pause", {}};
+  if (zone.session->paused) return Verdict{Reason::already_paused, zone.spec->id + " is already paused", {}};
+  pause_session(zone, Reason::ok, "paused on request");
+  message = "paused " + zone.spec->id + "; it stops by itself after " +
+            describe_duration(config_.safety.max_pause) + " unless resumed";
+  return std::nullopt;
+}
+
+CheckResult Engine::resume(ZoneRuntime& zone, std::string& message) {
+  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session to resume", {}};
+  SessionRuntime& s = *zone.session;
+  if (!s.paused) return Verdict{Reason::not_paused, zone.spec->id + " is not paused", {}};
+  if (!connected_) {
+    return Verdict{Reason::broker_offline, "the MQTT broker is unreachable; try again when it is back", {}};
+  }
+  if (auto dev = phase_device(zone); dev && devices_[*dev].offline) {
+    return Verdict{Reason::device_offline, devices_[*dev].spec->id + " is offline", {}};
+  }
+  s.paused = false;
+  if (s.routine->phases[s.phase].kind == PhaseKind::rest) {
+    s.running_since = now_.mono;
+  } else {
+    try_switch_on(zone);
+  }
+  publish_event(zone, EventKind::resumed, Reason::ok, "resumed");
+  publish_state(zone);
+  message = "resumed " + zone.spec->id + "; " + describe_duration(phase_remaining(zone)) +
+            " left in this phase";
+  return std::nullopt;
+}
+
+CheckResult Engine::skip(ZoneRuntime& zone, std::string& message) {
+  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session", {}};
+  SessionRuntime& s = *zone.session;
+  if (s.paused) return Verdict{Reason::already_paused, zone.spec->id + " is paused: resume it before skipping", {}};
+  if (s.routine->phases[s.phase].kind == PhaseKind::rest) {
+    // A rest protects the skin between applications: it may be cut short, not skipped.
+    Duration needed = std::min(s.planned, config_.safety.phase_rest);
+    if (s.done < needed) {
+      WallTime at = now_.wall + (needed - s.done);
+      return Verdict{Reason::rest_interval,
+                     "rest interval: " + zone.spec->id + " may skip this rest at " +
+                         describe_moment(at, now_) + " (at least " + describe_duration(needed) +
+                         " of rest between applications)",
+                     at};
+    }
+  }
+  std::string skipped = phase_name(*s.routine, s.phase);
+  end_phase(zone);
+  message = "skipped " + skipped + " on " + zone.spec->id;
+  return std::nullopt;
+}
+
+CheckResult Engine::extend(ZoneRuntime& zone, Duration by, std::string& message) {
+  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session", {}};
+  SessionRuntime& s = *zone.session;
+  PhaseKind kind = s.routine->phases[s.phase].kind;
+  ExtendDecision decision = check_extend(kind, s.planned, by);
+  if (decision.refusal) return decision.refusal;
+  if (kind != PhaseKind::rest) {
+    if (auto v = check_daily_cap(zone.spec->id, zone.spec->daily_cap, exposure_today(zone),
+                                 therapy_left(zone) + decision.granted, now_)) {
+      return v;
+    }
+  }
+  s.planned += decision.granted;
+  // A lease sized to the old end would switch the pad off early: re-arm it now.
+  if (auto dev = phase_device(zone); dev && s.running_since && devices_[*dev].spec->auto_off) {
+    command(*dev, devices_[*dev].commanded);
+  }
+  publish_state(zone);
+  message = "extended " + phase_name(*s.routine, s.phase) + " by " + describe_duration(decision.granted);
+  if (decision.granted < by) {
+    message += " (" + std::string(to_string(kind)) + " phases are limited to " +
+               describe_duration(phase_max(kind)) + ")";
+  }
+  message += "; " + describe_duration(phase_remaining(zone)) + " left";
+  return std::nullopt;
+}
+
+CheckResult Engine::reset(ZoneRuntime& zone, std::string& message) {
+  if (zone.fault == Reason::ok) return Verdict{Reason::not_faulted, zone.spec->id + " has no fault to reset", {}};
+  Reason was = zone.fault;
+  zone.fault = Reason::ok;
+  zone.fault_message.clear();
+  // Devices that never confirmed OFF get another chance to, before any start.
+  for (std::size_t d : zone.devices) {
+    if (!confirmed_off(devices_[d])) command(d, Output::off);
+  }
+  publish_event(zone, EventKind::fault_reset, was, "fault " + std::string(reason_code(was)) + " reset");
+  publish_state(zone);
+  message = "cleared the " + std::string(reason_code(was)) + " fault on " + zone.spec->id;
+  return std::nullopt;
+}
+
+void Engine::stop_all(std::string& message) {
+  int stopped = 0;
+  for (ZoneRuntime& zone : zones_) {
+    if (zone.session) {
+      end_session(zone, SessionOutcome::emergency_stop, "emergency stop");
+      ++stopped;
+    }
+  }
+  // Drive everything OFF again, even devices believed off: this is the big red button.
+  for (std::size_t d = 0; d < devices_.size(); ++d) command(d, Output::off);
+  message = "emergency stop: " + std::to_string(stopped) + " session(s) stopped and " +
+            std::to_string(devices_.size()) + " device(s) commanded off";
+}
+
+// ---- Session mechanics -----------------------------------------------------------------
+
+void Engine::accrue(ZoneRuntime& zone) {
+  if (!zone.session || !zone.session->running_since) return;
+  SessionRuntime& s = *zone.session;
+  Duration delta = now_.mono - *s.running_since;
+  if (delta <= Duration::zero()) return;
+  s.done += delta;
+  s.running_since = now_.mono;
+  if (s.routine->phases[s.phase].kind != PhaseKind::rest) {
+    zone.exposure[local_day(now_.wall, now_.utc_offset)] += delta;
+  }
+}
+
+void Engine::enter_phase(ZoneRuntime& zone, std::size_t index) {
+  SessionRuntime& s = *zone.session;
+  s.phase = index;
+  s.planned = s.routine->phases[index].length;
+  s.done = Duration::zero();
+  s.running_since.reset();
+  publish_event(zone, EventKind::phase_started, Reason::ok, "started " + phase_name(*s.routine, index));
+  if (s.routine->phases[index].kind == PhaseKind::rest) {
+    s.running_since = now_.mono;
+  } else {
+    try_switch_on(zone);
+  }
+  publish_state(zone);
+}
+
+void Engine::end_phase(ZoneRuntime& zone) {
+  accrue(zone);
+  SessionRuntime& s = *zone.session;
+  if (auto dev = phase_device(zone)) switch_off(*dev);
+  s.running_since.reset();
+  publish_event(zone, EventKind::phase_ended, Reason::ok, "ended " + phase_name(*s.routine, s.phase));
+  if (s.phase + 1 < s.routine->phases.size()) {
+    enter_phase(zone, s.phase + 1);
+  } else {
+    end_session(zone, SessionOutcome::completed, "completed " + s.routine->id);
+  }
+}
+
+void Engine::end_session(ZoneRuntime& zone, SessionOutcome outcome, const std::string& message) {
+  if (!zone.session) return;
+  accrue(zone);
+  SessionRuntime& s = *zone.session;
+  if (outcome != SessionOutcome::completed) {
+    // The interrupted phase is recorded with the time it actually ran.
+    publish_event(zone, EventKind::phase_ended, Reason::ok,
+                  "ended " + phase_name(*s.routine, s.phase) + " early");
+  }
+  all_off(zone);
+  zone.last_end = {now_.mono, now_.wall};
+  ZoneEvent ended{zone.spec->id, EventKind::session_ended, now_.wall, s.routine->id,
+                  static_cast<int>(s.phase), s.routine->phases[s.phase].kind, {}, outcome,
+                  zone.fault, message};
+  zone.session.reset();
+  zone.refresh_at.reset();
+  out_.push_back(PublishEvent{std::move(ended)});
+  publish_state(zone);
+}
+
+void Engine::pause_session(ZoneRuntime& zone, Reason reason, const std::string& message) {
+  if (!zone.session || zone.session->paused) return;
+  accrue(zone);
+  SessionRuntime& s = *zone.session;
+  s.paused = true;
+  s.paused_at = now_.mono;
+  s.running_since.reset();
+  if (auto dev = phase_device(zone)) switch_off(*dev);
+  publish_event(zone, EventKind::paused, reason, message);
+  publish_state(zone);
+}
+
+void Engine::try_switch_on(ZoneRuntime& zone) {
+  if (!zone.session || zone.fault != Reason::ok) return;
+  SessionRuntime& s = *zone.session;
+  if (s.paused || s.running_since) return;
+  auto target = phase_device(zone);
+  if (!target) return;  // a rest phase
+  // Interlock: every other device of the zone must have confirmed OFF first.
+  for (std::size_t d : zone.devices) {
+    if (d != *target && !confirmed_off(devices_[d])) return;
+  }
+  s.running_since = now_.mono;
+  command(*target, output_for(s.routine->phases[s.phase].kind));
+}
+
+void Engine::latch_fault(ZoneRuntime& zone, const Verdict& verdict) {
+  if (zone.fault != Reason::ok) {
+    all_off(zone);  // already latched: the first reason stays
+    return;
+  }
+  zone.fault = verdict.reason;
+  zone.fault_message = verdict.message;
+  publish_event(zone, EventKind::fault, verdict.reason, verdict.message);
+  end_session(zone, SessionOutcome::fault, verdict.message);
+  all_off(zone);
+  publish_state(zone);
+}
+
+std::optional<std::size_t> Engine::phase_device(const ZoneRuntime& zone) const {
+  if (!zone.session) return std::nullopt;
+  switch (zone.session->routine->phases[zone.session->phase].kind) {
+    case PhaseKind::heat: return zone.heat_device;
+    case PhaseKind::cold: return zone.cold_device;
+    case PhaseKind::rest: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<MonoTime> Engine::phase_end_at(const ZoneRuntime& zone) const {
+  if (!zone.session || !zone.session->running_since) return std::nullopt;
+  const SessionRuntime& s = *zone.session;
+  return *s.running_since + (s.planned - s.done);
+}
+
+Duration Engine::phase_remaining(const ZoneRuntime& zone) const {
+  if (!zone.session) return Duration::zero();
+  const SessionRuntime& s = *zone.session;
+  Duration done = s.done;
+  if (s.running_since) done += now_.mono - *s.running_since;
+  return std::max(Duration::zero(), s.planned - done);
+}
+
+Duration Engine::therapy_left(const ZoneRuntime& zone) const {
+  const SessionRuntime& s = *zone.session;
+  Duration left{};
+  if (s.routine->phases[s.phase].kind != PhaseKind::rest) left += phase_remaining(zone);
+  for (std::size_t i = s.phase + 1; i < s.routine->phases.size(); ++i) {
+    if (s.routine->phases[i].kind != PhaseKind::rest) left += s.routine->phases[i].length;
+  }
+  return left;
+}
+
+Duration Engine::exposure_today(const ZoneRuntime& zone) const {
+  auto it = zone.exposure.find(local_day(now_.wall, now_.utc_offset));
+  return it == zone.exposure.end() ? Duration::zero() : it->second;
+}
+
+bool Engine::confirmed_off(const DeviceRuntime& d) const {
+  return d.commanded == Output::off && !d.awaiting && d.reported == Output::off;
+}
+
+CheckResult Engine::devices_ready(const ZoneRuntime& zone) const {
+  for (std::size_t i : zone.devices) {
+    const DeviceRuntime& d = devices_[i];
+    if (d.offline) return Verdict{Reason::device_offline, d.spec->id + " is offline", {}};
+    if (!confirmed_off(d)) {
+      return Verdict{Reason::device_not_ready,
+                     d.spec->id + " has not confirmed that it is off yet; wait a moment or check it", {}};
+    }
+    if (d.temperature) {
+      if (auto v = check_temperature(*d.spec, *d.temperature)) return v;
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- Device commands -------------------------------------------------------------------
+
+void Engine::command(std::size_t index, Output output, Confirmation confirmation) {
+  DeviceRuntime& d = devices_[index];
+  // Re-sending the command already awaiting confirmation keeps its clock and attempt
+  // count, so repeated sends (lease re-arms, extends) can never postpone an ack_timeout.
+  // Only a reconnect restarts it: the old clock ran while nothing could be delivered.
+  if (output != d.commanded || !d.awaiting || confirmation == Confirmation::restart) {
+    d.attempts = 1;
+    d.confirm_deadline = now_.mono + config_.safety.confirm_timeout;
+  }
+  bool was_on = d.commanded != Output::off;
+  d.commanded = output;
+  d.awaiting = true;
+  if (output == Output::off) {
+    d.on_since.reset();
+    d.watch_deadline.reset();
+    d.watch_baseline.reset();
+    d.rearm_at.reset();
+  } else if (!was_on) {
+    d.on_since = now_.mono;
+    const SensorSpec* sensor = d.spec->sensor ? &*d.spec->sensor : nullptr;
+    const auto& watch = !sensor ? std::nullopt
+                        : output == Output::cold ? sensor->cool_down
+                                                 : sensor->heat_up;
+    if (watch) {
+      d.watch_deadline = now_.mono + watch->within;
+      // A reading from just before ON is a fair baseline; an older one is not.
+      bool fresh = d.temperature_at && now_.mono - *d.temperature_at <= sensor->telemetry_timeout;
+      if (fresh) {
+        d.watch_baseline = d.temperature;
+        d.watch_best = *d.temperature;
+      }
+    }
+  }
+  transmit(index);
+}
+
+void Engine::transmit(std::size_t index) {
+  DeviceRuntime& d = devices_[index];
+  if (!connected_) {
+    d.transmitted = false;
+    // Still emitted: the transport may hold it, and at start-up OFF comes first.
+    out_.push_back(SetOutput{d.spec->id, d.commanded, lease_for(d)});
+    return;
+  }
+  d.transmitted = true;
+  auto lease = lease_for(d);
+  if (lease) d.rearm_at = now_.mono + config_.safety.lease_rearm;
+  out_.push_back(SetOutput{d.spec->id, d.commanded, lease});
+}
+
+std::optional<Duration> Engine::lease_for(const DeviceRuntime& d) const {
+  if (d.commanded == Output::off || !d.spec->auto_off) return std::nullopt;
+  // Never longer than the phase: if padtimer dies, the pad still stops close to its end.
+  Duration remaining = phase_remaining(zones_[d.zone]) + config_.safety.lease_margin;
+  return std::min(config_.safety.lease, remaining);
+}
+
+void Engine::switch_off(std::size_t device) {
+  if (devices_[device].commanded != Output::off) command(device, Output::off);
+}
+
+void Engine::all_off(ZoneRuntime& zone) {
+  for (std::size_t d : zone.devices) switch_off(d);
+}
+
+// ---- Outputs ---------------------------------------------------------------------------
+
+void Engine::publish_state(const ZoneRuntime& zone) {
+  out_.push_back(PublishState{make_snapshot(zone)});
+}
+
+void Engine::publish_event(const ZoneRuntime& zone, EventKind kind, Reason reason,
+                           const std::string& message) {
+  ZoneEvent e;
+  e.zone = zone.spec->id;
+  e.kind = kind;
+  e.at = now_.wall;
+  e.reason = reason;
+  e.message = message;
+  if (zone.session) {
+    const SessionRuntime& s = *zone.session;
+    e.routine = s.routine->id;
+    e.phase_index = static_cast<int>(s.phase);
+    e.phase_kind = s.routine->phases[s.phase].kind;
+    e.on_time = s.done;
+  }
+  out_.push_back(PublishEvent{std::move(e)});
+}
+
+ZoneSnapshot Engine::make_snapshot(const ZoneRuntime& zone) const {
+  ZoneSnapshot snap;
+  snap.zone = zone.spec->id;
+  snap.exposure_today = exposure_today(zone);
+  snap.daily_cap = zone.spec->daily_cap;
+  snap.fault = zone.fault;
+  snap.fault_message = zone.fault_message;
+  if (zone.session) {
+    const SessionRuntime& s = *zone.session;
+    PhaseKind kind = s.routine->phases[s.phase].kind;
+    snap.status = s.paused                  ? ZoneStatus::paused
+                  : kind == PhaseKind::heat ? ZoneStatus::heat
+                  : kind == PhaseKind::cold ? ZoneStatus::cold
+                                            : ZoneStatus::rest;
+    snap.routine = s.routine->id;
+    snap.phase_index = static_cast<int>(s.phase);
+    snap.phase_count = static_cast<int>(s.routine->phases.size());
+    snap.phase_kind = kind;
+    snap.waiting_for_interlock = kind != PhaseKind::rest && !s.paused && !s.running_since;
+    snap.phase_remaining = phase_remaining(zone);
+  } else {
+    if (zone.fault != Reason::ok) snap.status = ZoneStatus::fault;
+    if (auto v = check_session_rest(zone.spec->id, zone.spec->min_rest, zone.last_end, now_)) {
+      snap.next_allowed_start = v->allowed_at;
+    }
+    if (snap.exposure_today >= zone.spec->daily_cap) {
+      snap.next_allowed_start = next_local_midnight(now_.wall, now_.utc_offset);
+    }
+  }
+  return snap;
+}
+
+ZoneSnapshot Engine::snapshot(const std::string& zone) const {
+  return make_snapshot(zones_.at(zone_index_.at(zone)));
+}
+
+Output Engine::commanded(const std::string& device) const {
+  return devices_.at(device_index_.at(device)).commanded;
+}
+
+Duration Engine::exposure(const std::string& zone, LocalDay day) const {
+  const auto& map = zones_.at(zone_index_.at(zone)).exposure;
+  auto it = map.find(day);
+  return it == map.end() ? Duration::zero() : it->second;
+}
+
+std::optional<std::size_t> Engine::find_zone(const std::string& id) const {
+  auto it = zone_index_.find(id);
+  return it == zone_index_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+}
+
+std::optional<std::size_t> Engine::find_device(const std::string& id) const {
+  auto it = device_index_.find(id);
+  return it == device_index_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+}
+
+std::optional<std::size_t> Engine::find_routine(const std::string& id) const {
+  auto it = routine_index_.find(id);
+  return it == routine_index_.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+}
+
+}  // namespace padtimer::core

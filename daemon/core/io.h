@@ -1,0 +1,135 @@
+// The engine's inputs (events) and outputs (commands). Everything the daemon, the MQTT
+// drivers and the control API exchange with the engine passes through these types.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/model.h"
+#include "core/reasons.h"
+
+namespace padtimer::core {
+
+// ---- Inputs ---------------------------------------------------------------------------
+
+enum class Action { start, stop, pause, resume, skip, extend, reset, stop_all };
+
+// A user or schedule request. `id` is echoed in the reply so a phone can match them.
+struct Request {
+  std::string id;
+  Action action = Action::start;
+  std::string zone;      // ignored by stop_all
+  std::string routine;   // start only
+  Duration extend_by{};  // extend only
+  bool scheduled = false;  // started by a schedule: a refusal also becomes an event
+};
+
+// The device's reported output (Tasmota POWER, Shelly output, Zigbee state, pad mode).
+struct DeviceReport {
+  std::string device;
+  Output output = Output::off;
+};
+
+// The device's own availability (LWT, Shelly online, Zigbee availability).
+struct DeviceAvailability {
+  std::string device;
+  bool online = true;
+};
+
+struct TemperatureReading {
+  std::string device;
+  double celsius = 0.0;
+};
+
+// The MQTT connection came up or went down.
+struct BrokerConnection {
+  bool connected = true;
+};
+
+using Event =
+    std::variant<Request, DeviceReport, DeviceAvailability, TemperatureReading, BrokerConnection>;
+
+// ---- Outputs --------------------------------------------------------------------------
+
+// Drive a device. `auto_off` is the device-side lease: the device must switch itself off
+// after it unless it receives another command. Absent for OFF and for devices without
+// auto-off support.
+struct SetOutput {
+  std::string device;
+  Output output = Output::off;
+  std::optional<Duration> auto_off;
+};
+
+enum class ZoneStatus { idle, heat, cold, rest, paused, fault };
+
+// Everything a phone shows about a zone.
+struct ZoneSnapshot {
+  std::string zone;
+  ZoneStatus status = ZoneStatus::idle;
+  std::string routine;         // empty when idle
+  int phase_index = -1;        // 0-based, -1 when idle
+  int phase_count = 0;
+  PhaseKind phase_kind = PhaseKind::rest;
+  bool waiting_for_interlock = false;  // therapy phase waiting for the other device's OFF
+  Duration phase_remaining{};
+  std::optional<WallTime> next_allowed_start;  // set while the rest interval or cap forbids
+  Duration exposure_today{};
+  Duration daily_cap{};
+  Reason fault = Reason::ok;
+  std::string fault_message;
+};
+
+struct PublishState {
+  ZoneSnapshot snapshot;
+};
+
+enum class EventKind {
+  session_started,
+  phase_started,
+  phase_ended,
+  session_ended,
+  paused,
+  resumed,
+  fault,
+  fault_reset,
+  schedule_skipped,
+  session_interrupted,  // found at start-up: a session was running when we died
+};
+
+enum class SessionOutcome { completed, stopped, emergency_stop, fault, pause_timeout };
+
+struct ZoneEvent {
+  std::string zone;
+  EventKind kind = EventKind::session_started;
+  WallTime at{};
+  std::string routine;
+  int phase_index = -1;
+  PhaseKind phase_kind = PhaseKind::rest;
+  Duration on_time{};  // phase_ended: time the device was commanded ON in that phase
+  std::optional<SessionOutcome> outcome;  // session_ended
+  Reason reason = Reason::ok;             // fault, schedule_skipped, paused by the device
+  std::string message;                    // human wording
+};
+
+struct PublishEvent {
+  ZoneEvent event;
+};
+
+// The answer to one Request: exactly one per request.
+struct Reply {
+  std::string request_id;
+  std::string zone;
+  bool ok = true;
+  Reason code = Reason::ok;
+  std::string message;
+};
+
+using Command = std::variant<SetOutput, PublishState, PublishEvent, Reply>;
+
+std::string_view to_string(Action action);
+std::string_view to_string(ZoneStatus status);
+std::string_view to_string(EventKind kind);
+std::string_view to_string(SessionOutcome outcome);
+
+}  // namespace padtimer::core

@@ -1,0 +1,126 @@
+// What the engine is told about the world: devices, zones, routines and the safety
+// settings. These are plain, already-typed values; config/ turns YAML into them and
+// validate.h checks them before an Engine accepts them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+
+namespace padtimer::core {
+
+using namespace std::chrono_literals;
+
+// Product ranges fixed by the design card. They are not configurable on purpose.
+inline constexpr Duration kHeatPhaseMin = 15min;
+inline constexpr Duration kHeatPhaseMax = 20min;
+inline constexpr Duration kColdPhaseMin = 10min;
+inline constexpr Duration kColdPhaseMax = 15min;
+// Floors under the configurable rests: a config can ask for more rest, never less.
+inline constexpr Duration kSessionRestFloor = 20min;
+inline constexpr Duration kPhaseRestFloor = 2min;
+// A rest phase or a pause longer than this is a forgotten session, not therapy.
+inline constexpr Duration kRestPhaseMax = 4h;
+
+enum class DeviceRole { heat, cold, dual };
+
+// What a device is doing, as commanded or as it reports. A plain plug is ON in the mode of
+// its role (a heat plug reports `heat` when ON); a dual pad reports its mode.
+enum class Output { off, heat, cold };
+
+enum class PhaseKind { heat, cold, rest };
+
+// "Within `within` of switching ON, the reading must move by `min_change_c`" — in the
+// manner of Klipper's verify_heater: a pad that does not warm up is broken or unplugged.
+struct ResponseWatch {
+  double min_change_c = 2.0;
+  Duration within = 3min;
+};
+
+struct SensorSpec {
+  std::optional<double> max_c;  // heat cutoff; required for heat and dual devices
+  std::optional<double> min_c;  // cold cutoff; required for cold and dual devices
+  // While the device is ON, a reading older than this cuts the phase.
+  Duration telemetry_timeout = 2min;
+  std::optional<ResponseWatch> heat_up;    // rise expected after switching heat ON
+  std::optional<ResponseWatch> cool_down;  // drop expected after switching cold ON
+};
+
+struct DeviceSpec {
+  std::string id;
+  DeviceRole role = DeviceRole::heat;
+  // The device can switch itself off after a duration given with each ON (Tasmota
+  // PulseTime, Shelly toggle_after, Zigbee on_time). Without it, a dead controller
+  // cannot be covered by the device itself.
+  bool auto_off = true;
+  std::optional<SensorSpec> sensor;
+};
+
+struct ZoneSpec {
+  std::string id;               // e.g. "lower_back"
+  std::string heat_device;      // empty: the zone has no heat
+  std::string cold_device;      // empty: the zone has no cold; may equal heat_device (dual)
+  Duration min_rest = 60min;    // between the end of a session and the next start
+  Duration daily_cap = 2h;      // heat + cold time ON per local day
+};
+
+struct Phase {
+  PhaseKind kind = PhaseKind::rest;
+  Duration length{};
+};
+
+struct Routine {
+  std::string id;
+  std::vector<Phase> phases;
+};
+
+struct SafetySettings {
+  // A command not confirmed by the device's reported state within this is retried once,
+  // then the zone faults with ack_timeout.
+  Duration confirm_timeout = 10s;
+  // Auto-off duration sent with every ON, re-armed every `lease_rearm` while the phase
+  // runs. Near a phase's end the lease shrinks to the time left plus `lease_margin`, so a
+  // device switches itself off close to the phase end even if padtimer is gone.
+  Duration lease = 120s;
+  Duration lease_rearm = 60s;
+  Duration lease_margin = 5s;
+  // Minimum rest phase between two therapy phases (heat or cold) of a routine.
+  Duration phase_rest = 5min;
+  // A session paused longer than this is stopped.
+  Duration max_pause = 30min;
+  // A session survives a broker outage this long (devices keep their lease), then faults.
+  Duration broker_grace = 60s;
+  // The zone state is re-published at least this often during a session.
+  Duration state_refresh = 60s;
+};
+
+struct EngineConfig {
+  SafetySettings safety;
+  std::vector<DeviceSpec> devices;
+  std::vector<ZoneSpec> zones;
+  std::vector<Routine> routines;
+};
+
+// What persistence remembers of a zone across restarts, handed to the Engine at start.
+struct ZoneHistory {
+  std::string zone;
+  std::optional<WallTime> last_session_end;
+  // Exposure already used on local day `day` (see local_day()).
+  LocalDay day = 0;
+  Duration exposure{};
+  // A session was running when the previous process died. It is never resumed;
+  // last_session_end should then be the last moment it was known to run.
+  bool session_interrupted = false;
+};
+
+std::string_view to_string(DeviceRole role);
+std::string_view to_string(Output output);
+std::string_view to_string(PhaseKind kind);
+
+// The output that means "ON" for a single-role device; for dual devices, `heat`.
+Output on_output(DeviceRole role);
+Output output_for(PhaseKind kind);
+
+}  // namespace padtimer::core
