@@ -408,7 +408,8 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
   if (auto v = check_daily_cap(id, zone.spec->daily_cap, exposure_today(zone), therapy_total(routine), now_)) {
     return v;
   }
-  zone.session = SessionRuntime{&routine, 0, {}, {}, {}, false, {}};
+  zone.session = SessionRuntime{&routine, local_day(now_.wall, now_.utc_offset), 0, {}, {}, {},
+                                false, {}};
   zone.refresh_at = now_.mono + config_.safety.state_refresh;
   publish_event(zone, EventKind::session_started, Reason::ok,
                 "started " + routine.id + " on " + id + (request.scheduled ? " (scheduled)" : ""));
@@ -486,7 +487,7 @@ CheckResult Engine::extend(ZoneRuntime& zone, Duration by, std::string& message)
   ExtendDecision decision = check_extend(kind, s.planned, by);
   if (decision.refusal) return decision.refusal;
   if (kind != PhaseKind::rest) {
-    if (auto v = check_daily_cap(zone.spec->id, zone.spec->daily_cap, exposure_today(zone),
+    if (auto v = check_daily_cap(zone.spec->id, zone.spec->daily_cap, exposure_on(zone, s.day),
                                  therapy_left(zone) + decision.granted, now_)) {
       return v;
     }
@@ -545,7 +546,7 @@ void Engine::accrue(ZoneRuntime& zone) {
   s.done += delta;
   s.running_since = now_.mono;
   if (s.routine->phases[s.phase].kind != PhaseKind::rest) {
-    zone.exposure[local_day(now_.wall, now_.utc_offset)] += delta;
+    zone.exposure[s.day] += delta;
   }
 }
 
@@ -671,7 +672,11 @@ Duration Engine::therapy_left(const ZoneRuntime& zone) const {
 }
 
 Duration Engine::exposure_today(const ZoneRuntime& zone) const {
-  auto it = zone.exposure.find(local_day(now_.wall, now_.utc_offset));
+  return exposure_on(zone, local_day(now_.wall, now_.utc_offset));
+}
+
+Duration Engine::exposure_on(const ZoneRuntime& zone, LocalDay day) const {
+  auto it = zone.exposure.find(day);
   return it == zone.exposure.end() ? Duration::zero() : it->second;
 }
 
@@ -826,9 +831,7 @@ Output Engine::commanded(const std::string& device) const {
 }
 
 Duration Engine::exposure(const std::string& zone, LocalDay day) const {
-  const auto& map = zones_.at(zone_index_.at(zone)).exposure;
-  auto it = map.find(day);
-  return it == map.end() ? Duration::zero() : it->second;
+  return exposure_on(zones_.at(zone_index_.at(zone)), day);
 }
 
 std::optional<std::size_t> Engine::find_zone(const std::string& id) const {

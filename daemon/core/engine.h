@@ -77,6 +77,9 @@ class Engine {
 
   struct SessionRuntime {
     const Routine* routine = nullptr;
+    // The local day the whole session counts toward: a session running past midnight, or
+    // through a wall-clock jump, stays on the day its start was checked against the cap.
+    LocalDay day = 0;
     std::size_t phase = 0;
     Duration planned{};  // current phase length, extendable up to its maximum
     Duration done{};     // time ON (heat/cold) or elapsed (rest) in the current phase
@@ -150,6 +153,7 @@ class Engine {
   Duration phase_remaining(const ZoneRuntime& zone) const;
   Duration therapy_left(const ZoneRuntime& zone) const;
   Duration exposure_today(const ZoneRuntime& zone) const;
+  Duration exposure_on(const ZoneRuntime& zone, LocalDay day) const;
   bool confirmed_off(const DeviceRuntime& device) const;
   CheckResult devices_ready(const ZoneRuntime& zone) const;
 
