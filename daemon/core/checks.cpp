@@ -75,8 +75,9 @@ CheckResult check_session_rest(const std::string& zone, Duration min_rest,
   }
   if (!allowed) return std::nullopt;
   return Verdict{Reason::rest_interval,
-                 "rest interval: " + zone + " may start again at " + describe_moment(*allowed, now) +
-                     " (" + describe_duration(min_rest) + " of rest between sessions)",
+                 "rest interval: " + zone + " may start again at " +
+                     describe_moment(*allowed, now) + " (" + describe_duration(min_rest) +
+                     " of rest between sessions)",
                  allowed};
 }
 
@@ -100,8 +101,8 @@ CheckResult check_daily_cap(const std::string& zone, Duration cap, Duration used
 ExtendDecision check_extend(PhaseKind kind, Duration planned, Duration requested) {
   Duration max = phase_max(kind);
   if (requested <= Duration::zero()) {
-    return {Duration::zero(), Verdict{Reason::bad_request, "extend needs a positive duration",
-                                      std::nullopt}};
+    return {Duration::zero(),
+            Verdict{Reason::bad_request, "extend needs a positive duration", std::nullopt}};
   }
   if (planned >= max) {
     return {Duration::zero(),
@@ -119,7 +120,8 @@ CheckResult check_temperature(const DeviceSpec& device, double celsius_now) {
   if (s.max_c && celsius_now > *s.max_c) {
     return Verdict{Reason::overtemp,
                    device.id + " reads " + celsius(celsius_now) + ", above its limit of " +
-                       celsius(*s.max_c) + "; it was switched off. Let it cool, check it, then reset",
+                       celsius(*s.max_c) +
+                       "; it was switched off. Let it cool, check it, then reset",
                    std::nullopt};
   }
   if (s.min_c && celsius_now < *s.min_c) {

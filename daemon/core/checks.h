@@ -62,7 +62,6 @@ CheckResult check_telemetry_fresh(const DeviceSpec& device, std::optional<MonoTi
 
 // heatup_failed / cooldown_failed: after `within` of ON, the reading must have moved by
 // `min_change_c` in the right direction from the baseline taken at the first reading.
-CheckResult check_response(const DeviceSpec& device, Output mode, double baseline_c,
-                           double best_c);
+CheckResult check_response(const DeviceSpec& device, Output mode, double baseline_c, double best_c);
 
 }  // namespace padtimer::core

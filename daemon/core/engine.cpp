@@ -35,7 +35,8 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
     : config_(std::move(config)), now_(now) {
   if (auto problems = validate(config_); !problems.empty()) {
     std::string text = "invalid engine config:";
-    for (const auto& p : problems) text += "\n  " + describe(p);
+    for (const auto& p : problems)
+      text += "\n  " + describe(p);
     throw std::invalid_argument(text);
   }
   for (std::size_t i = 0; i < config_.routines.size(); ++i) {
@@ -64,7 +65,8 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
     zone.cold_device = attach(zone.spec->cold_device);
   }
   // Start-up: whatever the devices were doing, they are driven OFF first.
-  for (std::size_t d = 0; d < devices_.size(); ++d) command(d, Output::off);
+  for (std::size_t d = 0; d < devices_.size(); ++d)
+    command(d, Output::off);
   for (const ZoneHistory& h : history) {
     auto z = find_zone(h.zone);
     if (!z) continue;  // a zone removed from the config since: nothing to keep
@@ -78,7 +80,8 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
                         "were switched off");
     }
   }
-  for (const ZoneRuntime& zone : zones_) publish_state(zone);
+  for (const ZoneRuntime& zone : zones_)
+    publish_state(zone);
 }
 
 // ---- The loop --------------------------------------------------------------------------
@@ -115,13 +118,13 @@ void Engine::advance(const Now& now) {
   MonoTime mono = std::max(now.mono, now_.mono);
   now_ = now;
   now_.mono = mono;
-  for (ZoneRuntime& zone : zones_) accrue(zone);
+  for (ZoneRuntime& zone : zones_)
+    accrue(zone);
   // Forget exposure more than a week away from today (the wall clock may jump both ways).
   LocalDay today = local_day(now_.wall, now_.utc_offset);
   for (ZoneRuntime& zone : zones_) {
-    std::erase_if(zone.exposure, [today](const auto& kv) {
-      return kv.first < today - 7 || kv.first > today + 7;
-    });
+    std::erase_if(zone.exposure,
+                  [today](const auto& kv) { return kv.first < today - 7 || kv.first > today + 7; });
   }
 }
 
@@ -141,8 +144,8 @@ std::vector<Engine::Deadline> Engine::collect_deadlines() const {
       out.push_back({d.confirm_deadline, Wake::confirm_timeout, i});
     }
     if (d.on_since && d.spec->sensor) {
-      MonoTime from = d.temperature_at && *d.temperature_at > *d.on_since ? *d.temperature_at
-                                                                          : *d.on_since;
+      MonoTime from =
+          d.temperature_at && *d.temperature_at > *d.on_since ? *d.temperature_at : *d.on_since;
       out.push_back({from + d.spec->sensor->telemetry_timeout, Wake::telemetry_stale, i});
     }
     if (d.watch_deadline) out.push_back({*d.watch_deadline, Wake::response_watch, i});
@@ -151,7 +154,8 @@ std::vector<Engine::Deadline> Engine::collect_deadlines() const {
   if (!connected_ && broker_lost_at) {
     bool any_session = std::any_of(zones_.begin(), zones_.end(),
                                    [](const ZoneRuntime& z) { return z.session.has_value(); });
-    if (any_session) out.push_back({*broker_lost_at + config_.safety.broker_grace, Wake::broker_grace, 0});
+    if (any_session)
+      out.push_back({*broker_lost_at + config_.safety.broker_grace, Wake::broker_grace, 0});
   }
   for (std::size_t z = 0; z < zones_.size(); ++z) {
     const ZoneRuntime& zone = zones_[z];
@@ -188,12 +192,13 @@ void Engine::wake(const Deadline& deadline) {
         return;
       }
       d.awaiting = false;
-      latch_fault(zones_[d.zone],
-                  {Reason::ack_timeout,
-                   d.spec->id + " did not confirm switching " + std::string(to_string(d.commanded)) +
-                       " within " + describe_duration(config_.safety.confirm_timeout) +
-                       ", even after a retry; check that it is powered and connected, then reset",
-                   std::nullopt});
+      latch_fault(
+          zones_[d.zone],
+          {Reason::ack_timeout,
+           d.spec->id + " did not confirm switching " + std::string(to_string(d.commanded)) +
+               " within " + describe_duration(config_.safety.confirm_timeout) +
+               ", even after a retry; check that it is powered and connected, then reset",
+           std::nullopt});
       return;
     }
     case Wake::telemetry_stale: {
@@ -226,9 +231,7 @@ void Engine::wake(const Deadline& deadline) {
       }
       return;
     }
-    case Wake::phase_end:
-      end_phase(zones_[deadline.index]);
-      return;
+    case Wake::phase_end: end_phase(zones_[deadline.index]); return;
     case Wake::pause_limit:
       end_session(zones_[deadline.index], SessionOutcome::pause_timeout,
                   "the session was paused for longer than " +
@@ -297,22 +300,24 @@ void Engine::on_report(const DeviceReport& report) {
   if (d.awaiting) return;
   if (d.commanded == Output::off || report.output != Output::off) {
     // ON without a command, or in the wrong mode: switch it off and latch.
-    std::string what = d.commanded == Output::off ? "switched " + std::string(to_string(report.output)) +
-                                                        " without a command from padtimer"
-                                                  : "reports " + std::string(to_string(report.output)) +
-                                                        " instead of " +
-                                                        std::string(to_string(d.commanded));
+    std::string what = d.commanded == Output::off
+                           ? "switched " + std::string(to_string(report.output)) +
+                                 " without a command from padtimer"
+                           : "reports " + std::string(to_string(report.output)) + " instead of " +
+                                 std::string(to_string(d.commanded));
     command(*index, Output::off);
     latch_fault(zone, {Reason::unexpected_state,
-                       d.spec->id + " " + what + "; it was told to switch off. Check the device, then reset",
+                       d.spec->id + " " + what +
+                           "; it was told to switch off. Check the device, then reset",
                        std::nullopt});
     return;
   }
   // OFF while it should be ON: a button, a power cut or its own auto-off. Never switch a
   // pad back on behind the user's back: pause and let them resume.
   pause_session(zone, Reason::unexpected_state,
-                d.spec->id + " switched off outside padtimer (its button, a power cut or its own "
-                             "auto-off); the session is paused: resume or stop it");
+                d.spec->id +
+                    " switched off outside padtimer (its button, a power cut or its own "
+                    "auto-off); the session is paused: resume or stop it");
 }
 
 void Engine::on_availability(const DeviceAvailability& availability) {
@@ -362,7 +367,8 @@ void Engine::on_broker(const BrokerConnection& connection) {
   connected_ = connection.connected;
   if (!connected_) {
     broker_lost_at = now_.mono;
-    for (DeviceRuntime& d : devices_) d.transmitted = false;
+    for (DeviceRuntime& d : devices_)
+      d.transmitted = false;
     return;
   }
   broker_lost_at.reset();
@@ -378,7 +384,9 @@ void Engine::on_broker(const BrokerConnection& connection) {
 CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string& message) {
   const std::string& id = zone.spec->id;
   auto r = find_routine(request.routine);
-  if (!r) return Verdict{Reason::unknown_routine, "there is no routine named '" + request.routine + "'", {}};
+  if (!r)
+    return Verdict{
+        Reason::unknown_routine, "there is no routine named '" + request.routine + "'", {}};
   const Routine& routine = config_.routines[*r];
   if (zone.fault != Reason::ok) {
     return Verdict{Reason::fault_latched,
@@ -387,7 +395,8 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
                    {}};
   }
   if (zone.session) {
-    return Verdict{Reason::session_running, id + " is already running " + zone.session->routine->id, {}};
+    return Verdict{
+        Reason::session_running, id + " is already running " + zone.session->routine->id, {}};
   }
   for (const Phase& p : routine.phases) {
     bool missing = (p.kind == PhaseKind::heat && !zone.heat_device) ||
@@ -395,21 +404,25 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
     if (missing) {
       return Verdict{Reason::routine_unsupported,
                      "routine " + routine.id + " has a " + std::string(to_string(p.kind)) +
-                         " phase but " + id + " has no " + std::string(to_string(p.kind)) + " device",
+                         " phase but " + id + " has no " + std::string(to_string(p.kind)) +
+                         " device",
                      {}};
     }
   }
   if (!connected_) {
-    return Verdict{Reason::broker_offline, "the MQTT broker is unreachable, so " + id +
-                                               "'s devices cannot be driven or watched", {}};
+    return Verdict{
+        Reason::broker_offline,
+        "the MQTT broker is unreachable, so " + id + "'s devices cannot be driven or watched",
+        {}};
   }
   if (auto v = devices_ready(zone)) return v;
   if (auto v = check_session_rest(id, zone.spec->min_rest, zone.last_end, now_)) return v;
-  if (auto v = check_daily_cap(id, zone.spec->daily_cap, exposure_today(zone), therapy_total(routine), now_)) {
+  if (auto v = check_daily_cap(id, zone.spec->daily_cap, exposure_today(zone),
+                               therapy_total(routine), now_)) {
     return v;
   }
-  zone.session = SessionRuntime{&routine, local_day(now_.wall, now_.utc_offset), 0, {}, {}, {},
-                                false, {}};
+  zone.session =
+      SessionRuntime{&routine, local_day(now_.wall, now_.utc_offset), 0, {}, {}, {}, false, {}};
   zone.refresh_at = now_.mono + config_.safety.state_refresh;
   publish_event(zone, EventKind::session_started, Reason::ok,
                 "started " + routine.id + " on " + id + (request.scheduled ? " (scheduled)" : ""));
@@ -420,15 +433,18 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
 }
 
 CheckResult Engine::stop(ZoneRuntime& zone, std::string& message) {
-  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session to stop", {}};
+  if (!zone.session)
+    return Verdict{Reason::not_running, zone.spec->id + " has no session to stop", {}};
   end_session(zone, SessionOutcome::stopped, "stopped on request");
   message = "stopped the session on " + zone.spec->id;
   return std::nullopt;
 }
 
 CheckResult Engine::pause(ZoneRuntime& zone, std::string& message) {
-  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session to pause", {}};
-  if (zone.session->paused) return Verdict{Reason::already_paused, zone.spec->id + " is already paused", {}};
+  if (!zone.session)
+    return Verdict{Reason::not_running, zone.spec->id + " has no session to pause", {}};
+  if (zone.session->paused)
+    return Verdict{Reason::already_paused, zone.spec->id + " is already paused", {}};
   pause_session(zone, Reason::ok, "paused on request");
   message = "paused " + zone.spec->id + "; it stops by itself after " +
             describe_duration(config_.safety.max_pause) + " unless resumed";
@@ -436,11 +452,13 @@ CheckResult Engine::pause(ZoneRuntime& zone, std::string& message) {
 }
 
 CheckResult Engine::resume(ZoneRuntime& zone, std::string& message) {
-  if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session to resume", {}};
+  if (!zone.session)
+    return Verdict{Reason::not_running, zone.spec->id + " has no session to resume", {}};
   SessionRuntime& s = *zone.session;
   if (!s.paused) return Verdict{Reason::not_paused, zone.spec->id + " is not paused", {}};
   if (!connected_) {
-    return Verdict{Reason::broker_offline, "the MQTT broker is unreachable; try again when it is back", {}};
+    return Verdict{
+        Reason::broker_offline, "the MQTT broker is unreachable; try again when it is back", {}};
   }
   if (auto dev = phase_device(zone); dev && devices_[*dev].offline) {
     return Verdict{Reason::device_offline, devices_[*dev].spec->id + " is offline", {}};
@@ -461,7 +479,9 @@ CheckResult Engine::resume(ZoneRuntime& zone, std::string& message) {
 CheckResult Engine::skip(ZoneRuntime& zone, std::string& message) {
   if (!zone.session) return Verdict{Reason::not_running, zone.spec->id + " has no session", {}};
   SessionRuntime& s = *zone.session;
-  if (s.paused) return Verdict{Reason::already_paused, zone.spec->id + " is paused: resume it before skipping", {}};
+  if (s.paused)
+    return Verdict{
+        Reason::already_paused, zone.spec->id + " is paused: resume it before skipping", {}};
   if (s.routine->phases[s.phase].kind == PhaseKind::rest) {
     // A rest protects the skin between applications: it may be cut short, not skipped.
     Duration needed = std::min(s.planned, config_.safety.phase_rest);
@@ -498,7 +518,8 @@ CheckResult Engine::extend(ZoneRuntime& zone, Duration by, std::string& message)
     command(*dev, devices_[*dev].commanded);
   }
   publish_state(zone);
-  message = "extended " + phase_name(*s.routine, s.phase) + " by " + describe_duration(decision.granted);
+  message =
+      "extended " + phase_name(*s.routine, s.phase) + " by " + describe_duration(decision.granted);
   if (decision.granted < by) {
     message += " (" + std::string(to_string(kind)) + " phases are limited to " +
                describe_duration(phase_max(kind)) + ")";
@@ -508,7 +529,8 @@ CheckResult Engine::extend(ZoneRuntime& zone, Duration by, std::string& message)
 }
 
 CheckResult Engine::reset(ZoneRuntime& zone, std::string& message) {
-  if (zone.fault == Reason::ok) return Verdict{Reason::not_faulted, zone.spec->id + " has no fault to reset", {}};
+  if (zone.fault == Reason::ok)
+    return Verdict{Reason::not_faulted, zone.spec->id + " has no fault to reset", {}};
   Reason was = zone.fault;
   zone.fault = Reason::ok;
   zone.fault_message.clear();
@@ -516,7 +538,8 @@ CheckResult Engine::reset(ZoneRuntime& zone, std::string& message) {
   for (std::size_t d : zone.devices) {
     if (!confirmed_off(devices_[d])) command(d, Output::off);
   }
-  publish_event(zone, EventKind::fault_reset, was, "fault " + std::string(reason_code(was)) + " reset");
+  publish_event(zone, EventKind::fault_reset, was,
+                "fault " + std::string(reason_code(was)) + " reset");
   publish_state(zone);
   message = "cleared the " + std::string(reason_code(was)) + " fault on " + zone.spec->id;
   return std::nullopt;
@@ -531,7 +554,8 @@ void Engine::stop_all(std::string& message) {
     }
   }
   // Drive everything OFF again, even devices believed off: this is the big red button.
-  for (std::size_t d = 0; d < devices_.size(); ++d) command(d, Output::off);
+  for (std::size_t d = 0; d < devices_.size(); ++d)
+    command(d, Output::off);
   message = "emergency stop: " + std::to_string(stopped) + " session(s) stopped and " +
             std::to_string(devices_.size()) + " device(s) commanded off";
 }
@@ -556,7 +580,8 @@ void Engine::enter_phase(ZoneRuntime& zone, std::size_t index) {
   s.planned = s.routine->phases[index].length;
   s.done = Duration::zero();
   s.running_since.reset();
-  publish_event(zone, EventKind::phase_started, Reason::ok, "started " + phase_name(*s.routine, index));
+  publish_event(zone, EventKind::phase_started, Reason::ok,
+                "started " + phase_name(*s.routine, index));
   if (s.routine->phases[index].kind == PhaseKind::rest) {
     s.running_since = now_.mono;
   } else {
@@ -570,7 +595,8 @@ void Engine::end_phase(ZoneRuntime& zone) {
   SessionRuntime& s = *zone.session;
   if (auto dev = phase_device(zone)) switch_off(*dev);
   s.running_since.reset();
-  publish_event(zone, EventKind::phase_ended, Reason::ok, "ended " + phase_name(*s.routine, s.phase));
+  publish_event(zone, EventKind::phase_ended, Reason::ok,
+                "ended " + phase_name(*s.routine, s.phase));
   if (s.phase + 1 < s.routine->phases.size()) {
     enter_phase(zone, s.phase + 1);
   } else {
@@ -589,9 +615,16 @@ void Engine::end_session(ZoneRuntime& zone, SessionOutcome outcome, const std::s
   }
   all_off(zone);
   zone.last_end = {now_.mono, now_.wall};
-  ZoneEvent ended{zone.spec->id, EventKind::session_ended, now_.wall, s.routine->id,
-                  static_cast<int>(s.phase), s.routine->phases[s.phase].kind, {}, outcome,
-                  zone.fault, message};
+  ZoneEvent ended{zone.spec->id,
+                  EventKind::session_ended,
+                  now_.wall,
+                  s.routine->id,
+                  static_cast<int>(s.phase),
+                  s.routine->phases[s.phase].kind,
+                  {},
+                  outcome,
+                  zone.fault,
+                  message};
   zone.session.reset();
   zone.refresh_at.reset();
   out_.push_back(PublishEvent{std::move(ended)});
@@ -689,8 +722,10 @@ CheckResult Engine::devices_ready(const ZoneRuntime& zone) const {
     const DeviceRuntime& d = devices_[i];
     if (d.offline) return Verdict{Reason::device_offline, d.spec->id + " is offline", {}};
     if (!confirmed_off(d)) {
-      return Verdict{Reason::device_not_ready,
-                     d.spec->id + " has not confirmed that it is off yet; wait a moment or check it", {}};
+      return Verdict{
+          Reason::device_not_ready,
+          d.spec->id + " has not confirmed that it is off yet; wait a moment or check it",
+          {}};
     }
     if (d.temperature) {
       if (auto v = check_temperature(*d.spec, *d.temperature)) return v;
@@ -721,7 +756,7 @@ void Engine::command(std::size_t index, Output output, Confirmation confirmation
   } else if (!was_on) {
     d.on_since = now_.mono;
     const SensorSpec* sensor = d.spec->sensor ? &*d.spec->sensor : nullptr;
-    const auto& watch = !sensor ? std::nullopt
+    const auto& watch = !sensor                  ? std::nullopt
                         : output == Output::cold ? sensor->cool_down
                                                  : sensor->heat_up;
     if (watch) {
@@ -763,7 +798,8 @@ void Engine::switch_off(std::size_t device) {
 }
 
 void Engine::all_off(ZoneRuntime& zone) {
-  for (std::size_t d : zone.devices) switch_off(d);
+  for (std::size_t d : zone.devices)
+    switch_off(d);
 }
 
 // ---- Outputs ---------------------------------------------------------------------------

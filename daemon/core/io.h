@@ -19,9 +19,9 @@ enum class Action { start, stop, pause, resume, skip, extend, reset, stop_all };
 struct Request {
   std::string id;
   Action action = Action::start;
-  std::string zone;      // ignored by stop_all
-  std::string routine;   // start only
-  Duration extend_by{};  // extend only
+  std::string zone;        // ignored by stop_all
+  std::string routine;     // start only
+  Duration extend_by{};    // extend only
   bool scheduled = false;  // started by a schedule: a refusal also becomes an event
 };
 
@@ -67,8 +67,8 @@ enum class ZoneStatus { idle, heat, cold, rest, paused, fault };
 struct ZoneSnapshot {
   std::string zone;
   ZoneStatus status = ZoneStatus::idle;
-  std::string routine;         // empty when idle
-  int phase_index = -1;        // 0-based, -1 when idle
+  std::string routine;   // empty when idle
+  int phase_index = -1;  // 0-based, -1 when idle
   int phase_count = 0;
   PhaseKind phase_kind = PhaseKind::rest;
   bool waiting_for_interlock = false;  // therapy phase waiting for the other device's OFF

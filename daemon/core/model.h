@@ -59,11 +59,11 @@ struct DeviceSpec {
 };
 
 struct ZoneSpec {
-  std::string id;               // e.g. "lower_back"
-  std::string heat_device;      // empty: the zone has no heat
-  std::string cold_device;      // empty: the zone has no cold; may equal heat_device (dual)
-  Duration min_rest = 60min;    // between the end of a session and the next start
-  Duration daily_cap = 2h;      // heat + cold time ON per local day
+  std::string id;             // e.g. "lower_back"
+  std::string heat_device;    // empty: the zone has no heat
+  std::string cold_device;    // empty: the zone has no cold; may equal heat_device (dual)
+  Duration min_rest = 60min;  // between the end of a session and the next start
+  Duration daily_cap = 2h;    // heat + cold time ON per local day
 };
 
 struct Phase {

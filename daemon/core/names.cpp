@@ -31,7 +31,9 @@ std::string_view to_string(PhaseKind kind) {
   return "unknown";
 }
 
-Output on_output(DeviceRole role) { return role == DeviceRole::cold ? Output::cold : Output::heat; }
+Output on_output(DeviceRole role) {
+  return role == DeviceRole::cold ? Output::cold : Output::heat;
+}
 
 Output output_for(PhaseKind kind) {
   switch (kind) {

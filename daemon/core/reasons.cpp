@@ -42,10 +42,8 @@ bool is_fault_reason(Reason reason) {
     case Reason::ack_timeout:
     case Reason::unexpected_state:
     case Reason::device_offline:
-    case Reason::broker_offline:
-      return true;
-    default:
-      return false;
+    case Reason::broker_offline: return true;
+    default: return false;
   }
 }
 

@@ -26,13 +26,13 @@ enum class Reason {
   device_not_ready,     // a device has not confirmed it is OFF yet
   broker_offline,       // the MQTT broker is unreachable
   // Faults that latch a zone (several also refuse starts).
-  overtemp,             // a heat device's sensor read above its maximum
-  undertemp,            // a cold device's sensor read below its minimum
-  telemetry_stale,      // no temperature reading within the timeout while ON
-  heatup_failed,        // a heat device did not warm up by the watch amount in time
-  cooldown_failed,      // a cold device did not cool down by the watch amount in time
-  ack_timeout,          // a device did not confirm a command, even after one retry
-  unexpected_state,     // a device turned ON (or to the wrong mode) on its own
+  overtemp,          // a heat device's sensor read above its maximum
+  undertemp,         // a cold device's sensor read below its minimum
+  telemetry_stale,   // no temperature reading within the timeout while ON
+  heatup_failed,     // a heat device did not warm up by the watch amount in time
+  cooldown_failed,   // a cold device did not cool down by the watch amount in time
+  ack_timeout,       // a device did not confirm a command, even after one retry
+  unexpected_state,  // a device turned ON (or to the wrong mode) on its own
 };
 
 // The stable snake_case code, e.g. "rest_interval".

@@ -20,8 +20,8 @@ class Collector {
              Duration value, Duration min, Duration max) {
     if (value >= min && value <= max) return;
     add(section, index, field,
-        "must be between " + describe_duration(min) + " and " + describe_duration(max) +
-            ", got " + describe_duration(value));
+        "must be between " + describe_duration(min) + " and " + describe_duration(max) + ", got " +
+            describe_duration(value));
   }
 
  private:
@@ -50,8 +50,10 @@ void validate_sensor(const DeviceSpec& d, std::size_t i, Collector& c) {
   const SensorSpec& s = *d.sensor;
   bool heats = d.role != DeviceRole::cold;
   bool cools = d.role != DeviceRole::heat;
-  if (heats && !s.max_c) c.add("devices", i, "sensor.max_c", "a heating device's sensor needs max_c");
-  if (cools && !s.min_c) c.add("devices", i, "sensor.min_c", "a cooling device's sensor needs min_c");
+  if (heats && !s.max_c)
+    c.add("devices", i, "sensor.max_c", "a heating device's sensor needs max_c");
+  if (cools && !s.min_c)
+    c.add("devices", i, "sensor.min_c", "a cooling device's sensor needs min_c");
   if (s.max_c && (*s.max_c < kHeatCutoffFloorC || *s.max_c > kHeatCutoffCeilingC)) {
     c.add("devices", i, "sensor.max_c",
           "must be between " + std::to_string(static_cast<int>(kHeatCutoffFloorC)) + " and " +
@@ -66,8 +68,9 @@ void validate_sensor(const DeviceSpec& d, std::size_t i, Collector& c) {
   auto watch = [&](const std::optional<ResponseWatch>& w, const char* name, bool applies) {
     if (!w) return;
     std::string field = std::string("sensor.") + name;
-    if (!applies) c.add("devices", i, field, "does not apply to a device with role " +
-                                                 std::string(to_string(d.role)));
+    if (!applies)
+      c.add("devices", i, field,
+            "does not apply to a device with role " + std::string(to_string(d.role)));
     if (!(w->min_change_c > 0.0 && w->min_change_c <= 20.0)) {
       c.add("devices", i, field + ".min_change_c", "must be above 0 and at most 20 °C");
     }
@@ -89,7 +92,8 @@ void validate_devices(const EngineConfig& config, Collector& c) {
 
 void validate_zones(const EngineConfig& config, Collector& c) {
   std::map<std::string, const DeviceSpec*> devices;
-  for (const auto& d : config.devices) devices.emplace(d.id, &d);
+  for (const auto& d : config.devices)
+    devices.emplace(d.id, &d);
   std::map<std::string, std::string> owner;  // device id -> zone id
   std::set<std::string> seen;
   for (std::size_t i = 0; i < config.zones.size(); ++i) {
@@ -108,13 +112,14 @@ void validate_zones(const EngineConfig& config, Collector& c) {
       }
       DeviceRole role = it->second->role;
       if (role != wanted && role != DeviceRole::dual) {
-        c.add("zones", i, field, "device '" + id + "' has role " + std::string(to_string(role)) +
-                                     "; a " + field + " needs role " +
-                                     std::string(to_string(wanted)) + " or dual");
+        c.add("zones", i, field,
+              "device '" + id + "' has role " + std::string(to_string(role)) + "; a " + field +
+                  " needs role " + std::string(to_string(wanted)) + " or dual");
       }
       auto [pos, inserted] = owner.emplace(id, z.id);
       if (!inserted && pos->second != z.id) {
-        c.add("zones", i, field, "device '" + id + "' already belongs to zone '" + pos->second + "'");
+        c.add("zones", i, field,
+              "device '" + id + "' already belongs to zone '" + pos->second + "'");
       }
     };
     use(z.heat_device, "heat_device", DeviceRole::heat);
@@ -139,8 +144,10 @@ void validate_routines(const EngineConfig& config, Collector& c) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < config.routines.size(); ++i) {
     const Routine& r = config.routines[i];
-    if (!is_valid_id(r.id)) c.add("routines", i, "id", "must be 1-64 characters of A-Z a-z 0-9 _ -");
-    if (!seen.insert(r.id).second) c.add("routines", i, "id", "duplicate routine id '" + r.id + "'");
+    if (!is_valid_id(r.id))
+      c.add("routines", i, "id", "must be 1-64 characters of A-Z a-z 0-9 _ -");
+    if (!seen.insert(r.id).second)
+      c.add("routines", i, "id", "duplicate routine id '" + r.id + "'");
     bool therapy = false;
     for (std::size_t p = 0; p < r.phases.size(); ++p) {
       therapy = therapy || r.phases[p].kind != PhaseKind::rest;

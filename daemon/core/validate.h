@@ -17,7 +17,7 @@ inline constexpr double kColdCutoffFloorC = -10.0;
 inline constexpr double kColdCutoffCeilingC = 20.0;
 
 struct ConfigProblem {
-  std::string section;  // "safety", "devices", "zones", "routines"
+  std::string section;    // "safety", "devices", "zones", "routines"
   std::size_t index = 0;  // position in the section's list (0 for "safety")
   std::string field;      // e.g. "min_rest", "phases[2]"; empty for the item itself
   std::string message;

@@ -90,8 +90,7 @@ EngineConfig property_config() {
         {PhaseKind::heat, 15min}}},
       {"heat_only", {{PhaseKind::heat, 20min}}},
       {"cold_only", {{PhaseKind::cold, 10min}}},
-      {"contrast",
-       {{PhaseKind::cold, 10min}, {PhaseKind::rest, 3min}, {PhaseKind::heat, 15min}}},
+      {"contrast", {{PhaseKind::cold, 10min}, {PhaseKind::rest, 3min}, {PhaseKind::heat, 15min}}},
   };
   return c;
 }
@@ -142,7 +141,8 @@ struct Coverage {
   void add(const std::string& key) { ++counts[key]; }
   std::string summary() const {
     std::string out;
-    for (const auto& [k, v] : counts) out += "  " + k + ": " + std::to_string(v) + "\n";
+    for (const auto& [k, v] : counts)
+      out += "  " + k + ": " + std::to_string(v) + "\n";
     return out;
   }
 };
@@ -258,11 +258,12 @@ class Sequence {
 
   void random_request() {
     static const std::vector<Action> actions = {
-        Action::start, Action::start, Action::start, Action::stop,  Action::pause, Action::resume,
+        Action::start, Action::start, Action::start,  Action::stop,  Action::pause, Action::resume,
         Action::skip,  Action::skip,  Action::extend, Action::reset, Action::reset};
     Request r;
     r.id = "req" + std::to_string(++request_counter_);
-    r.action = chance(0.01) ? Action::stop_all : actions[pick(0, static_cast<int>(actions.size()) - 1)];
+    r.action =
+        chance(0.01) ? Action::stop_all : actions[pick(0, static_cast<int>(actions.size()) - 1)];
     r.zone = chance(0.02) ? "nowhere" : config_.zones[pick(0, 2)].id;
     // Half the time, ask what a user looking at the zone would ask, so paths behind a
     // state (resume after pause, reset after fault) are reached often.
@@ -275,8 +276,8 @@ class Sequence {
     r.routine = chance(0.02) ? "no_such" : config_.routines[pick(0, 3)].id;
     r.extend_by = pick_duration(0s, 10min);
     r.scheduled = chance(0.2);
-    note("request " + std::string(to_string(r.action)) + " zone=" + r.zone + " routine=" +
-         r.routine + " extend=" + describe_duration(r.extend_by));
+    note("request " + std::string(to_string(r.action)) + " zone=" + r.zone +
+         " routine=" + r.routine + " extend=" + describe_duration(r.extend_by));
     pending_replies_[r.id] = 0;
     call(r);
     if (pending_replies_[r.id] != 1) {
@@ -300,7 +301,10 @@ class Sequence {
   void toggle_broker() {
     broker_up_ = !broker_up_;
     note(broker_up_ ? "broker back" : "broker down");
+    broker_back_at_.reset();
     if (!broker_up_) {
+      // Most outages are a broker restart: it comes back by itself soon.
+      if (chance(0.7)) broker_back_at_ = now_.mono + pick_duration(1s, 3min);
       for (auto& d : devices_) {
         d.inbound.clear();
         d.outbound.clear();
@@ -310,7 +314,8 @@ class Sequence {
     }
     call(BrokerConnection{true});
     // On resubscribe, retained availability arrives for every device.
-    for (auto& d : devices_) call(DeviceAvailability{d.spec->id, d.online});
+    for (auto& d : devices_)
+      call(DeviceAvailability{d.spec->id, d.online});
   }
 
   void change_sensor_mode() {
@@ -349,7 +354,8 @@ class Sequence {
   void jump_wall_clock() {
     Duration jump = pick_duration(-30h, 30h);
     // Stay within a few days of the start: the engine keeps a week of exposure history.
-    if (std::chrono::abs(now_.wall + jump - start_wall_) > std::chrono::hours{24 * 5}) jump = -jump / 2;
+    if (std::chrono::abs(now_.wall + jump - start_wall_) > std::chrono::hours{24 * 5})
+      jump = -jump / 2;
     if (std::chrono::abs(now_.wall + jump - start_wall_) > std::chrono::hours{24 * 5}) return;
     now_.wall += jump;
     now_.utc_offset = std::chrono::minutes{60 * pick(-5, 5)};
@@ -366,6 +372,7 @@ class Sequence {
     auto consider = [&next](MonoTime t) {
       if (!next || t < *next) next = t;
     };
+    if (broker_back_at_) consider(*broker_back_at_);
     for (const auto& d : devices_) {
       if (!d.inbound.empty()) consider(d.inbound.front().first);
       if (!d.outbound.empty()) consider(d.outbound.front().at);
@@ -398,6 +405,7 @@ class Sequence {
 
   // Everything the simulated devices and channel do at the current moment.
   void run_world() {
+    if (broker_back_at_ && *broker_back_at_ <= now_.mono) toggle_broker();
     for (auto& d : devices_) {
       while (!d.inbound.empty() && d.inbound.front().first <= now_.mono) {
         SetOutput cmd = d.inbound.front().second;
@@ -421,8 +429,8 @@ class Sequence {
         d.next_telemetry = now_.mono + kTelemetryPeriod;
         update_temperature(d);
         if (d.sensor != SensorMode::stale && reachable(d) && !chance(0.05)) {
-          double reading = d.sensor == SensorMode::hot    ? 50.0
-                           : d.sensor == SensorMode::cold ? 0.0
+          double reading = d.sensor == SensorMode::hot     ? 50.0
+                           : d.sensor == SensorMode::cold  ? 0.0
                            : d.sensor == SensorMode::stuck ? kRoomC
                                                            : d.temperature;
           enqueue_outbound(d, TemperatureReading{d.spec->id, reading});
@@ -456,7 +464,8 @@ class Sequence {
     // I3, physically.
     const SimZone& zone = zones_[d.zone];
     int on = 0;
-    for (std::size_t i : zone.devices) on += devices_[i].physical != Output::off ? 1 : 0;
+    for (std::size_t i : zone.devices)
+      on += devices_[i].physical != Output::off ? 1 : 0;
     if (on > 1) fail("I3: two devices of " + zone.spec->id + " are physically ON together");
   }
 
@@ -493,7 +502,8 @@ class Sequence {
     if (delta <= Duration::zero()) return;
     for (auto& zone : zones_) {
       bool on = false;
-      for (std::size_t i : zone.devices) on = on || devices_[i].commanded != Output::off;
+      for (std::size_t i : zone.devices)
+        on = on || devices_[i].commanded != Output::off;
       if (!on) continue;
       zone.phase_on += delta;
       zone.exposure[zone.session_day] += delta;
@@ -513,8 +523,10 @@ class Sequence {
     SimZone& zone = zones_[d.zone];
     note("engine -> " + set.device + " " + std::string(to_string(set.output)) +
          (set.auto_off ? " auto_off " + describe_duration(*set.auto_off) : ""));
-    if (set.output != Output::off && zone.faulted) fail("I6: ON command to faulted zone " + zone.spec->id);
-    if (set.auto_off && !d.spec->auto_off) fail("auto_off sent to " + set.device + " which has none");
+    if (set.output != Output::off && zone.faulted)
+      fail("I6: ON command to faulted zone " + zone.spec->id);
+    if (set.auto_off && !d.spec->auto_off)
+      fail("auto_off sent to " + set.device + " which has none");
     if (set.output != Output::off && d.commanded != Output::off && set.output != d.commanded) {
       fail("mode switched from ON to another ON without OFF on " + set.device);
     }
@@ -522,7 +534,8 @@ class Sequence {
     if (d.commanded != Output::off && set.output == Output::off) check_commanded_stretch(d);
     d.commanded = set.output;
     int on = 0;
-    for (std::size_t i : zone.devices) on += devices_[i].commanded != Output::off ? 1 : 0;
+    for (std::size_t i : zone.devices)
+      on += devices_[i].commanded != Output::off ? 1 : 0;
     if (on > 1) fail("I3: two devices of " + zone.spec->id + " commanded ON together");
     if (!broker_up_) return;  // nothing reaches the broker
     MonoTime at = now_.mono + pick_duration(0s, kMaxLatency);
@@ -574,14 +587,9 @@ class Sequence {
         zone.session = false;
         zone.last_end = now_.mono;
         break;
-      case EventKind::fault:
-        zone.faulted = true;
-        break;
-      case EventKind::fault_reset:
-        zone.faulted = false;
-        break;
-      default:
-        break;
+      case EventKind::fault: zone.faulted = true; break;
+      case EventKind::fault_reset: zone.faulted = false; break;
+      default: break;
     }
   }
 
@@ -600,8 +608,8 @@ class Sequence {
     }
     ++it->second;
     count(reply.ok ? "reply ok" : "reply refused " + std::string(reason_code(reply.code)));
-    note("reply " + reply.request_id + (reply.ok ? " ok: " : " refused " +
-                                                       std::string(reason_code(reply.code)) + ": ") +
+    note("reply " + reply.request_id +
+         (reply.ok ? " ok: " : " refused " + std::string(reason_code(reply.code)) + ": ") +
          reply.message);
   }
 
@@ -672,6 +680,7 @@ class Sequence {
   WallTime start_wall_{};
   MonoTime last_accrual_{};
   bool broker_up_ = true;
+  std::optional<MonoTime> broker_back_at_;
   std::vector<SimDevice> devices_;
   std::vector<SimZone> zones_;
   std::map<std::string, std::size_t> device_index_;
@@ -723,10 +732,18 @@ void run_quarter(int quarter) {
               coverage.summary().c_str());
 }
 
-TEST(EngineProperty, SafetyInvariantsHoldQuarter1) { run_quarter(0); }
-TEST(EngineProperty, SafetyInvariantsHoldQuarter2) { run_quarter(1); }
-TEST(EngineProperty, SafetyInvariantsHoldQuarter3) { run_quarter(2); }
-TEST(EngineProperty, SafetyInvariantsHoldQuarter4) { run_quarter(3); }
+TEST(EngineProperty, SafetyInvariantsHoldQuarter1) {
+  run_quarter(0);
+}
+TEST(EngineProperty, SafetyInvariantsHoldQuarter2) {
+  run_quarter(1);
+}
+TEST(EngineProperty, SafetyInvariantsHoldQuarter3) {
+  run_quarter(2);
+}
+TEST(EngineProperty, SafetyInvariantsHoldQuarter4) {
+  run_quarter(3);
+}
 
 }  // namespace
 }  // namespace padtimer::testing

@@ -82,7 +82,8 @@ class World {
   Reply request(Action action, const std::string& zone, const std::string& routine = "",
                 Duration extend_by = {}) {
     std::size_t from = mark();
-    send(Request{"r" + std::to_string(++request_counter_), action, zone, routine, extend_by, false});
+    send(
+        Request{"r" + std::to_string(++request_counter_), action, zone, routine, extend_by, false});
     std::vector<Reply> replies = since<Reply>(from);
     if (replies.size() != 1) throw std::logic_error("expected exactly one reply");
     return replies.front();
@@ -161,7 +162,8 @@ class World {
         }
         log_.push_back(std::move(c));
       }
-      for (const auto& a : answers) engine_.handle(a, now_);
+      for (const auto& a : answers)
+        engine_.handle(a, now_);
     }
     throw std::logic_error("engine and devices did not settle");
   }
