@@ -75,9 +75,8 @@ CheckResult check_session_rest(const std::string& zone, Duration min_rest,
   }
   if (!allowed) return std::nullopt;
   return Verdict{Reason::rest_interval,
-                 "rest interval: " + zone + " may start again at " +
-                     describe_moment(*allowed, now) + " (" + describe_duration(min_rest) +
-                     " of rest between sessions)",
+                 "rest interval: " + zone + " may start again " + describe_moment(*allowed, now) +
+                     " (" + describe_duration(min_rest) + " of rest between sessions)",
                  allowed};
 }
 

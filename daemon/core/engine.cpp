@@ -427,8 +427,10 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
   publish_event(zone, EventKind::session_started, Reason::ok,
                 "started " + routine.id + " on " + id + (request.scheduled ? " (scheduled)" : ""));
   enter_phase(zone, 0);
-  message = "started " + routine.id + " on " + id + ": " + std::to_string(routine.phases.size()) +
-            " phases, " + describe_duration(therapy_total(routine)) + " of therapy";
+  std::size_t phases = routine.phases.size();
+  message = "started " + routine.id + " on " + id + ": " + std::to_string(phases) +
+            (phases == 1 ? " phase, " : " phases, ") + describe_duration(therapy_total(routine)) +
+            " of therapy";
   return std::nullopt;
 }
 
@@ -488,7 +490,7 @@ CheckResult Engine::skip(ZoneRuntime& zone, std::string& message) {
     if (s.done < needed) {
       WallTime at = now_.wall + (needed - s.done);
       return Verdict{Reason::rest_interval,
-                     "rest interval: " + zone.spec->id + " may skip this rest at " +
+                     "rest interval: " + zone.spec->id + " may skip this rest " +
                          describe_moment(at, now_) + " (at least " + describe_duration(needed) +
                          " of rest between applications)",
                      at};

@@ -22,10 +22,10 @@ enum class Reason {
   rest_interval,        // too soon after the last session, or skipping a rest too early
   daily_limit,          // the zone's daily exposure cap would be exceeded
   phase_max,            // extend beyond the phase's maximum length
-  device_offline,       // a device of the zone is offline
   device_not_ready,     // a device has not confirmed it is OFF yet
-  broker_offline,       // the MQTT broker is unreachable
-  // Faults that latch a zone (several also refuse starts).
+  // Faults that latch a zone; the first two also refuse a start without latching.
+  device_offline,    // a device is offline (latches only during a session)
+  broker_offline,    // the MQTT broker is unreachable (latches after broker_grace)
   overtemp,          // a heat device's sensor read above its maximum
   undertemp,         // a cold device's sensor read below its minimum
   telemetry_stale,   // no temperature reading within the timeout while ON

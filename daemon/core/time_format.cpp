@@ -36,7 +36,7 @@ std::string describe_moment(WallTime when, const Now& now) {
 
   LocalDay today = local_day(now.wall, now.utc_offset);
   LocalDay target = day.time_since_epoch().count();
-  if (target == today) return clock;
+  if (target == today) return std::string("at ") + clock;
   if (target == today + 1) return std::string("tomorrow at ") + clock;
   year_month_day ymd{sys_days{days{target}}};
   char date[16];

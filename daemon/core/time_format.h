@@ -7,7 +7,7 @@
 
 namespace padtimer::core {
 
-// "14:20", "tomorrow at 07:05" or "on 2026-11-30 at 07:05", relative to `now`, in local
+// "at 14:20", "tomorrow at 07:05" or "on 2026-11-30 at 07:05", relative to `now`, in local
 // time. Seconds round up: a start refused until 14:19:30 is allowed "at 14:20".
 std::string describe_moment(WallTime when, const Now& now);
 

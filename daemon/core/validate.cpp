@@ -54,12 +54,13 @@ void validate_sensor(const DeviceSpec& d, std::size_t i, Collector& c) {
     c.add("devices", i, "sensor.max_c", "a heating device's sensor needs max_c");
   if (cools && !s.min_c)
     c.add("devices", i, "sensor.min_c", "a cooling device's sensor needs min_c");
-  if (s.max_c && (*s.max_c < kHeatCutoffFloorC || *s.max_c > kHeatCutoffCeilingC)) {
+  // Written so that NaN fails too: a NaN limit would silently disable the cutoff.
+  if (s.max_c && !(*s.max_c >= kHeatCutoffFloorC && *s.max_c <= kHeatCutoffCeilingC)) {
     c.add("devices", i, "sensor.max_c",
           "must be between " + std::to_string(static_cast<int>(kHeatCutoffFloorC)) + " and " +
               std::to_string(static_cast<int>(kHeatCutoffCeilingC)) + " °C");
   }
-  if (s.min_c && (*s.min_c < kColdCutoffFloorC || *s.min_c > kColdCutoffCeilingC)) {
+  if (s.min_c && !(*s.min_c >= kColdCutoffFloorC && *s.min_c <= kColdCutoffCeilingC)) {
     c.add("devices", i, "sensor.min_c",
           "must be between " + std::to_string(static_cast<int>(kColdCutoffFloorC)) + " and " +
               std::to_string(static_cast<int>(kColdCutoffCeilingC)) + " °C");
