@@ -211,10 +211,13 @@ void Engine::wake(const Deadline& deadline) {
     case Wake::response_watch: {
       DeviceRuntime& d = devices_[deadline.index];
       d.watch_deadline.reset();
-      // Without any reading since ON there is nothing to judge; telemetry_stale covers it.
-      if (!d.watch_baseline) return;
-      if (auto v = check_response(*d.spec, d.commanded, *d.watch_baseline, d.watch_best)) {
-        latch_fault(zones_[d.zone], *v);
+      // Without a reading since ON there is nothing to judge yet: judge the first one that
+      // comes (telemetry_stale covers a sensor that never reports).
+      bool read_since_on = d.temperature_at && *d.temperature_at > *d.on_since;
+      if (read_since_on) {
+        judge_watch(deadline.index);
+      } else {
+        d.watch_due = true;
       }
       return;
     }
@@ -349,7 +352,7 @@ void Engine::on_temperature(const TemperatureReading& reading) {
   if (!d.spec->sensor) return;
   d.temperature = reading.celsius;
   d.temperature_at = now_.mono;
-  if (d.watch_deadline) {
+  if (d.watch_deadline || d.watch_due) {
     if (!d.watch_baseline) {
       d.watch_baseline = reading.celsius;
       d.watch_best = reading.celsius;
@@ -359,7 +362,20 @@ void Engine::on_temperature(const TemperatureReading& reading) {
       d.watch_best = std::max(d.watch_best, reading.celsius);
     }
   }
-  if (auto v = check_temperature(*d.spec, reading.celsius)) latch_fault(zones_[d.zone], *v);
+  if (auto v = check_temperature(*d.spec, reading.celsius)) {
+    latch_fault(zones_[d.zone], *v);
+  } else if (d.watch_due) {
+    judge_watch(*index);
+  }
+}
+
+void Engine::judge_watch(std::size_t index) {
+  DeviceRuntime& d = devices_[index];
+  d.watch_due = false;
+  if (!d.watch_baseline) return;
+  if (auto v = check_response(*d.spec, d.commanded, *d.watch_baseline, d.watch_best)) {
+    latch_fault(zones_[d.zone], *v);
+  }
 }
 
 void Engine::on_broker(const BrokerConnection& connection) {
@@ -668,7 +684,12 @@ void Engine::latch_fault(ZoneRuntime& zone, const Verdict& verdict) {
   zone.fault_message = verdict.message;
   publish_event(zone, EventKind::fault, verdict.reason, verdict.message);
   end_session(zone, SessionOutcome::fault, verdict.message);
-  all_off(zone);
+  // OFF again even to devices believed off: a pad reading 50 °C while "off" may have a
+  // welded relay or a finger on its button, and the message promises it was switched off.
+  for (std::size_t d : zone.devices) {
+    bool off_in_flight = devices_[d].commanded == Output::off && devices_[d].awaiting;
+    if (!off_in_flight) command(d, Output::off);
+  }
   publish_state(zone);
 }
 
@@ -753,6 +774,7 @@ void Engine::command(std::size_t index, Output output, Confirmation confirmation
   if (output == Output::off) {
     d.on_since.reset();
     d.watch_deadline.reset();
+    d.watch_due = false;
     d.watch_baseline.reset();
     d.rearm_at.reset();
   } else if (!was_on) {
@@ -823,7 +845,7 @@ void Engine::publish_event(const ZoneRuntime& zone, EventKind kind, Reason reaso
     e.routine = s.routine->id;
     e.phase_index = static_cast<int>(s.phase);
     e.phase_kind = s.routine->phases[s.phase].kind;
-    e.on_time = s.done;
+    if (e.phase_kind != PhaseKind::rest) e.on_time = s.done;
   }
   out_.push_back(PublishEvent{std::move(e)});
 }
@@ -854,7 +876,10 @@ ZoneSnapshot Engine::make_snapshot(const ZoneRuntime& zone) const {
       snap.next_allowed_start = v->allowed_at;
     }
     if (snap.exposure_today >= zone.spec->daily_cap) {
-      snap.next_allowed_start = next_local_midnight(now_.wall, now_.utc_offset);
+      WallTime midnight = next_local_midnight(now_.wall, now_.utc_offset);
+      if (!snap.next_allowed_start || midnight > *snap.next_allowed_start) {
+        snap.next_allowed_start = midnight;
+      }
     }
   }
   return snap;
@@ -866,6 +891,11 @@ ZoneSnapshot Engine::snapshot(const std::string& zone) const {
 
 Output Engine::commanded(const std::string& device) const {
   return devices_.at(device_index_.at(device)).commanded;
+}
+
+bool Engine::confirmed(const std::string& device) const {
+  const DeviceRuntime& d = devices_.at(device_index_.at(device));
+  return !d.awaiting && d.reported == d.commanded;
 }
 
 Duration Engine::exposure(const std::string& zone, LocalDay day) const {

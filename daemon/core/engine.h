@@ -48,8 +48,11 @@ class Engine {
 
   const EngineConfig& config() const { return config_; }
   bool broker_connected() const { return connected_; }
-  // What the engine last commanded a device to do. Throws std::out_of_range if unknown.
+  // What the engine last commanded a device to do, and whether the device has confirmed
+  // it (its reported state matches and no command is awaiting confirmation). Both throw
+  // std::out_of_range for an unknown device.
   Output commanded(const std::string& device) const;
+  bool confirmed(const std::string& device) const;
   // Exposure counted for a zone on a local day. Throws std::out_of_range if unknown.
   Duration exposure(const std::string& zone, LocalDay day) const;
 
@@ -73,6 +76,7 @@ class Engine {
     std::optional<double> watch_baseline;
     double watch_best = 0.0;
     std::optional<MonoTime> watch_deadline;
+    bool watch_due = false;  // the watch time is up; judge at the next reading
   };
 
   struct SessionRuntime {
@@ -129,6 +133,7 @@ class Engine {
   void on_availability(const DeviceAvailability& availability);
   void on_temperature(const TemperatureReading& reading);
   void on_broker(const BrokerConnection& connection);
+  void judge_watch(std::size_t device);
 
   // Requests.
   CheckResult start(ZoneRuntime& zone, const Request& request, std::string& message);
