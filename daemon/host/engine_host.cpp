@@ -1,0 +1,108 @@
+#include "host/engine_host.h"
+
+#include <spdlog/spdlog.h>
+
+namespace padtimer::host {
+
+EngineHost::EngineHost(boost::asio::io_context& io, core::EngineConfig config, Drivers drivers,
+                       const std::vector<core::ZoneHistory>& history, mqtt::Settings mqtt_settings,
+                       Clock clock, Sink sink)
+    : io_(io),
+      clock_(std::move(clock)),
+      sink_(std::move(sink)),
+      drivers_(std::move(drivers)),
+      engine_(std::move(config), history, clock_()),
+      transport_(io, std::move(mqtt_settings),
+                 {[this] { handle(core::BrokerConnection{true}); },
+                  [this](const std::string&) { handle(core::BrokerConnection{false}); },
+                  [this](const mqtt::Message& m) { on_message(m); }}),
+      timer_(io) {
+  std::vector<std::string> filters;
+  for (const auto& driver : drivers_) {
+    driver_by_device_[driver->device().id] = driver.get();
+    for (auto& f : driver->subscriptions())
+      filters.push_back(std::move(f));
+    for (const auto& note : driver->notes())
+      spdlog::warn("{}: {}", driver->device().id, note);
+  }
+  std::sort(filters.begin(), filters.end());
+  filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
+  transport_.set_subscriptions(std::move(filters));
+  // The engine's first commands (every device OFF) cannot reach anyone yet; it sends
+  // them again once the broker is connected.
+  drain();
+}
+
+void EngineHost::start() {
+  transport_.start();
+  arm_timer();
+}
+
+void EngineHost::stop() {
+  timer_.cancel();
+  transport_.stop();
+}
+
+void EngineHost::handle(const core::Event& event) {
+  engine_.handle(event, clock_());
+  drain();
+}
+
+void EngineHost::on_message(const mqtt::Message& message) {
+  bool matched = false;
+  for (const auto& driver : drivers_) {
+    auto decoded = driver->decode(message.topic, message.payload);
+    if (!decoded) continue;
+    matched = true;
+    if (!decoded->problem.empty()) {
+      // Logged once per device and problem, then quietly: a chatty broken device must not
+      // flood the journal.
+      std::string key = driver->device().id + "\n" + decoded->problem;
+      bool first = reported_problems_.insert(key).second;
+      spdlog::log(first ? spdlog::level::warn : spdlog::level::debug,
+                  "{}: ignored message on {}: {}", driver->device().id, message.topic,
+                  decoded->problem);
+    }
+    for (const auto& event : decoded->events)
+      engine_.handle(event, clock_());
+  }
+  if (!matched) spdlog::debug("no device uses topic {}", message.topic);
+  drain();
+}
+
+void EngineHost::drain() {
+  for (const core::Command& command : engine_.take_commands()) {
+    const auto* set = std::get_if<core::SetOutput>(&command);
+    if (!set) {
+      if (sink_) sink_(command);
+      continue;
+    }
+    auto it = driver_by_device_.find(set->device);
+    if (it == driver_by_device_.end()) {
+      spdlog::error("engine commanded unknown device {}", set->device);
+      continue;
+    }
+    for (const auto& out : it->second->encode(*set)) {
+      transport_.publish(out.topic, out.payload, out.qos, out.retained);
+    }
+  }
+  arm_timer();
+  if (activity_) activity_();
+}
+
+void EngineHost::arm_timer() {
+  auto deadline = engine_.next_deadline();
+  if (!deadline) {
+    timer_.cancel();
+    return;
+  }
+  core::Duration wait = *deadline - clock_().mono;
+  timer_.expires_after(std::max(wait, core::Duration::zero()));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: re-armed or stopping
+    engine_.handle_timeout(clock_());
+    drain();
+  });
+}
+
+}  // namespace padtimer::host

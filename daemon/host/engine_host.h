@@ -1,0 +1,63 @@
+// Runs the engine at the edge: the one io_context thread feeds it events and the time,
+// carries its SetOutput commands to device drivers and the transport, turns device
+// messages into engine events, and keeps exactly one timer armed for its next deadline.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/engine.h"
+#include "devices/driver.h"
+#include "mqtt/transport.h"
+
+namespace padtimer::host {
+
+class EngineHost {
+ public:
+  using Drivers = std::vector<std::unique_ptr<devices::Driver>>;
+  using Clock = std::function<core::Now()>;
+  // Receives every command that is not a device command: PublishState, PublishEvent, Reply.
+  using Sink = std::function<void(const core::Command&)>;
+  // Called after every batch of engine work (tests wait on it instead of sleeping).
+  using Activity = std::function<void()>;
+
+  // Builds the engine (which commands every device OFF) and wires the transport's
+  // handlers. The transport must not be started yet; call start().
+  EngineHost(boost::asio::io_context& io, core::EngineConfig config, Drivers drivers,
+             const std::vector<core::ZoneHistory>& history, mqtt::Settings mqtt_settings,
+             Clock clock, Sink sink);
+
+  void start();
+  void stop();
+
+  // Feeds an event (a request from the control API, say) at the current time.
+  void handle(const core::Event& event);
+
+  const core::Engine& engine() const { return engine_; }
+  mqtt::Transport& transport() { return transport_; }
+  void on_activity(Activity activity) { activity_ = std::move(activity); }
+
+ private:
+  void on_message(const mqtt::Message& message);
+  void drain();
+  void arm_timer();
+
+  boost::asio::io_context& io_;
+  Clock clock_;
+  Sink sink_;
+  Drivers drivers_;
+  std::map<std::string, devices::Driver*> driver_by_device_;
+  core::Engine engine_;
+  mqtt::Transport transport_;
+  boost::asio::steady_timer timer_;
+  Activity activity_;
+  std::set<std::string> reported_problems_;  // each bad-message kind is logged once at warn
+};
+
+}  // namespace padtimer::host

@@ -1,0 +1,242 @@
+#include "mqtt/transport.h"
+
+#include <spdlog/spdlog.h>
+
+#include <mqtt/async_client.h>
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <stdexcept>
+
+namespace padtimer::mqtt {
+
+namespace asio = boost::asio;
+
+// Paho's threads reach the io_context only through this, and only while `alive`.
+struct Transport::Shared {
+  explicit Shared(asio::io_context& io) : io(io) {}
+  asio::io_context& io;
+  std::atomic<bool> alive{true};
+
+  // The posted handler keeps `self` alive, so it may run after the Transport is gone.
+  template <typename F>
+  static void post(const std::shared_ptr<Shared>& self, F&& f) {
+    if (!self->alive) return;
+    asio::post(self->io, [self, f = std::forward<F>(f)]() mutable {
+      if (self->alive) f();
+    });
+  }
+};
+
+// Reports a failed connect attempt. Runs on Paho's thread: post and return.
+class ConnectListener : public ::mqtt::iaction_listener {
+ public:
+  ConnectListener(std::shared_ptr<Transport::Shared> shared,
+                  std::function<void(std::string)> failed)
+      : shared_(std::move(shared)), failed_(std::move(failed)) {}
+  void on_failure(const ::mqtt::token& tok) override {
+    std::string why = "connect failed (code " + std::to_string(tok.get_return_code()) + ")";
+    Transport::Shared::post(shared_, [f = failed_, why] { f(why); });
+  }
+  void on_success(const ::mqtt::token&) override {}  // the connected handler does the work
+
+ private:
+  std::shared_ptr<Transport::Shared> shared_;
+  std::function<void(std::string)> failed_;
+};
+
+std::string Transport::paho_uri(const std::string& url) {
+  auto replace = [&url](const std::string& from,
+                        const std::string& to) -> std::optional<std::string> {
+    if (url.rfind(from, 0) == 0) return to + url.substr(from.size());
+    return std::nullopt;
+  };
+  for (auto [from, to] : {std::pair{"mqtt://", "tcp://"}, std::pair{"mqtts://", "ssl://"},
+                          std::pair{"tcp://", "tcp://"}, std::pair{"ssl://", "ssl://"}}) {
+    if (auto uri = replace(from, to)) return *uri;
+  }
+  return {};
+}
+
+Transport::Transport(asio::io_context& io, Settings settings, Handlers handlers)
+    : io_(io),
+      settings_(std::move(settings)),
+      handlers_(std::move(handlers)),
+      shared_(std::make_shared<Shared>(io)),
+      retry_timer_(io),
+      backoff_(settings_.reconnect_min) {
+  std::string uri = paho_uri(settings_.url);
+  if (uri.empty()) {
+    throw std::invalid_argument("MQTT url '" + settings_.url +
+                                "' must start with mqtt://, mqtts://, tcp:// or ssl://");
+  }
+  // In-memory persistence (no persistence argument); no offline queue: a command that
+  // cannot be delivered now is re-sent by the engine after reconnect, with a fresh lease.
+  client_ = std::make_unique<::mqtt::async_client>(uri, settings_.client_id);
+  listener_ = std::make_unique<ConnectListener>(
+      shared_, [this](std::string why) { on_connect_failed(why); });
+  // All handlers are registered before the first connect (Paho 1.2 cannot change them on
+  // a running client without risking a deadlock).
+  client_->set_connected_handler(
+      [s = shared_, this](const std::string&) { Shared::post(s, [this] { on_connected(); }); });
+  client_->set_connection_lost_handler([s = shared_, this](const std::string& cause) {
+    Shared::post(s, [this, cause] { on_lost(cause.empty() ? "connection lost" : cause); });
+  });
+  client_->set_message_callback([s = shared_, this](::mqtt::const_message_ptr msg) {
+    if (!msg) return;
+    Message m{msg->get_topic(), msg->get_payload_str(), msg->get_qos(), msg->is_retained()};
+    Shared::post(s, [this, m = std::move(m)] {
+      if (handlers_.message) handlers_.message(m);
+    });
+  });
+}
+
+Transport::~Transport() {
+  shared_->alive = false;
+  retry_timer_.cancel();
+  if (client_) {
+    try {
+      if (client_->is_connected())
+        client_->disconnect(std::chrono::seconds{1})->wait_for(std::chrono::seconds{2});
+    } catch (const std::exception&) {
+      // Already gone: nothing to close.
+    }
+  }
+  // The client goes before listener_ (declared after it, so otherwise destroyed first):
+  // a connect attempt still in flight may call the listener until the client is gone.
+  client_.reset();
+}
+
+void Transport::set_subscriptions(std::vector<std::string> filters) {
+  subscriptions_ = std::move(filters);
+}
+
+void Transport::start() {
+  stopped_ = false;
+  connect();
+}
+
+void Transport::connect() {
+  if (stopped_ || connected_ || connecting_) return;
+  ::mqtt::connect_options opts;
+  opts.set_mqtt_version(MQTTVERSION_3_1_1);
+  opts.set_clean_session(true);
+  opts.set_keep_alive_interval(settings_.keep_alive);
+  opts.set_connect_timeout(std::chrono::seconds{10});
+  opts.set_automatic_reconnect(false);  // our own backoff below handles every retry
+  if (!settings_.username.empty()) opts.set_user_name(settings_.username);
+  if (!settings_.password.empty()) opts.set_password(settings_.password);
+  if (!settings_.status_topic.empty()) {
+    opts.set_will(::mqtt::will_options(settings_.status_topic, settings_.status_offline, 1, true));
+  }
+  if (settings_.tls) {
+    ::mqtt::ssl_options ssl;
+    ssl.set_trust_store(settings_.tls->ca_file);  // ca_path() is broken in Paho C++ 1.2.0
+    if (!settings_.tls->cert_file.empty()) ssl.set_key_store(settings_.tls->cert_file);
+    if (!settings_.tls->key_file.empty()) ssl.set_private_key(settings_.tls->key_file);
+    if (!settings_.tls->key_password.empty()) {
+      ssl.set_private_key_password(settings_.tls->key_password);
+    }
+    ssl.set_enable_server_cert_auth(true);
+    ssl.set_verify(settings_.tls->verify_hostname);
+    opts.set_ssl(ssl);
+  }
+  connecting_ = true;
+  try {
+    client_->connect(opts, nullptr, *listener_);
+  } catch (const std::exception& e) {
+    on_connect_failed(e.what());
+  }
+}
+
+void Transport::on_connected() {
+  connecting_ = false;
+  if (stopped_) {
+    // stop() came while this attempt was under way (it returns at once when not yet
+    // connected): finish its job, or the client would stay connected behind our back.
+    try {
+      if (!settings_.status_topic.empty()) {
+        client_->publish(settings_.status_topic, settings_.status_offline, 1, true)
+            ->wait_for(std::chrono::seconds{2});
+      }
+      client_->disconnect(std::chrono::seconds{2})->wait_for(std::chrono::seconds{3});
+    } catch (const std::exception& e) {
+      spdlog::debug("mqtt: disconnect after stop: {}", e.what());
+    }
+    return;
+  }
+  connected_ = true;
+  backoff_ = settings_.reconnect_min;
+  spdlog::info("mqtt: connected to {}", settings_.url);
+  try {
+    for (const auto& filter : subscriptions_)
+      client_->subscribe(filter, 1);
+    if (!settings_.status_topic.empty()) {
+      client_->publish(settings_.status_topic, settings_.status_online, 1, true);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("mqtt: subscribing after connect failed: {}", e.what());
+  }
+  if (handlers_.connected) handlers_.connected();
+}
+
+void Transport::on_connect_failed(const std::string& why) {
+  connecting_ = false;
+  if (stopped_ || connected_) return;
+  spdlog::warn("mqtt: cannot connect to {}: {}; retrying in {} ms", settings_.url, why,
+               backoff_.count());
+  retry_timer_.expires_after(backoff_);
+  backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
+  retry_timer_.async_wait([this, alive = shared_](const boost::system::error_code& ec) {
+    if (!ec && alive->alive) connect();
+  });
+}
+
+void Transport::on_lost(const std::string& cause) {
+  if (!connected_) return;
+  connected_ = false;
+  spdlog::warn("mqtt: lost connection to {}: {}", settings_.url, cause);
+  if (handlers_.lost) handlers_.lost(cause);
+  if (stopped_) return;
+  // Reconnect from a fresh attempt, with the same backoff as a failed connect.
+  on_connect_failed("reconnecting");
+}
+
+bool Transport::publish(const std::string& topic, const std::string& payload, int qos,
+                        bool retained) {
+  if (!connected_) {
+    spdlog::debug("mqtt: not connected, dropped message to {}", topic);
+    return false;
+  }
+  try {
+    client_->publish(topic, payload.data(), payload.size(), qos, retained);
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::warn("mqtt: publish to {} failed: {}", topic, e.what());
+    return false;
+  }
+}
+
+void Transport::stop() {
+  stopped_ = true;
+  retry_timer_.cancel();
+  if (!connected_) return;
+  try {
+    // Let messages already published (e.g. final OFF commands) finish first: Paho's
+    // disconnect notices completed QoS 1 flows only on its 1 s housekeeping tick, so with
+    // one still in flight it waits out its whole timeout (measured: publish + stop took 3 s,
+    // with these waits a few ms).
+    for (const auto& tok : client_->get_pending_delivery_tokens()) {
+      if (tok) tok->wait_for(std::chrono::seconds{2});
+    }
+    if (!settings_.status_topic.empty()) {
+      client_->publish(settings_.status_topic, settings_.status_offline, 1, true)
+          ->wait_for(std::chrono::seconds{2});
+    }
+    client_->disconnect(std::chrono::seconds{2})->wait_for(std::chrono::seconds{3});
+  } catch (const std::exception& e) {
+    spdlog::debug("mqtt: disconnect: {}", e.what());
+  }
+  connected_ = false;
+}
+
+}  // namespace padtimer::mqtt
