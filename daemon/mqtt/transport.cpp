@@ -165,6 +165,7 @@ void Transport::on_connected() {
     return;
   }
   connected_ = true;
+  ++connect_count_;
   backoff_ = settings_.reconnect_min;
   spdlog::info("mqtt: connected to {}", settings_.url);
   try {

@@ -81,6 +81,8 @@ class Transport {
   void stop();
 
   bool connected() const { return connected_; }
+  // How many times a connection came up (a reconnect shows as a new count).
+  std::uint64_t connect_count() const { return connect_count_; }
   const Settings& settings() const { return settings_; }
 
   // "mqtt://h:1" -> "tcp://h:1"; "mqtts://" -> "ssl://". Empty when the scheme is unknown.
@@ -105,6 +107,7 @@ class Transport {
   std::chrono::milliseconds backoff_;
   std::vector<std::string> subscriptions_;
   bool connected_ = false;
+  std::uint64_t connect_count_ = 0;
   bool connecting_ = false;
   bool stopped_ = false;
 };

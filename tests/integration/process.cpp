@@ -1,0 +1,145 @@
+#include "process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace padtimer::testing {
+
+using Clock = std::chrono::steady_clock;
+
+ChildProcess::ChildProcess(std::vector<std::string> argv) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(a.data());
+  args.push_back(nullptr);
+  int rc = posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  }
+  out_fd_ = fds[0];
+}
+
+ChildProcess::~ChildProcess() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::seconds{5});
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+bool ChildProcess::read_some(std::chrono::milliseconds timeout) {
+  if (out_fd_ < 0) return false;
+  pollfd p{out_fd_, POLLIN, 0};
+  int n = poll(&p, 1, static_cast<int>(timeout.count()));
+  if (n <= 0) return n == 0;  // timeout: nothing yet, but still open
+  char buf[4096];
+  ssize_t got = read(out_fd_, buf, sizeof buf);
+  if (got <= 0) {
+    close(out_fd_);
+    out_fd_ = -1;
+    return false;
+  }
+  output_.append(buf, static_cast<std::size_t>(got));
+  return true;
+}
+
+std::optional<std::string> ChildProcess::wait_for_line(const std::string& needle,
+                                                       std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (true) {
+    // Match complete lines only, each once.
+    std::size_t end;
+    while ((end = output_.find('\n', scanned_)) != std::string::npos) {
+      std::string line = output_.substr(scanned_, end - scanned_);
+      scanned_ = end + 1;
+      if (line.find(needle) != std::string::npos) return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left <= std::chrono::milliseconds::zero()) return std::nullopt;
+    if (!read_some(left) && out_fd_ < 0) return std::nullopt;
+  }
+}
+
+void ChildProcess::signal(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
+bool ChildProcess::running() {
+  if (status_) return false;
+  int status = 0;
+  pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) status_ = status;
+  return !status_;
+}
+
+int ChildProcess::wait(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (running()) {
+    if (Clock::now() >= deadline) return -1;
+    // Drain output so a chatty child cannot block on a full pipe while exiting.
+    if (!read_some(std::chrono::milliseconds{20})) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+  }
+  return *status_;
+}
+
+int free_loopback_port() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TempDir::TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "padtimer-test-XXXXXX").string();
+  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void TempDir::write(const std::string& name, const std::string& contents) const {
+  std::ofstream out(file(name));
+  out << contents;
+}
+
+}  // namespace padtimer::testing
