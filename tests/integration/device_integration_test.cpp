@@ -194,5 +194,128 @@ INSTANTIATE_TEST_SUITE_P(
                                  true}),
     name_of);
 
+// The sim's fault knobs against the whole chain: each fault, set at run time over the
+// sim's own topic while a heat phase runs, must end in the engine's matching fault.
+struct FaultCase {
+  std::string fault;   // published to padtimer-sim/pad/fault
+  std::string reason;  // the engine's fault reason code
+};
+
+void PrintTo(const FaultCase& c, std::ostream* os) {
+  *os << c.fault;
+}
+
+class SimFaultFixture : public ::testing::Test {
+ protected:
+  static constexpr auto kWait = 20s;
+
+  void SetUp() override {
+    sim_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+        PADTIMER_SIM_PATH, "--broker", broker_.url(), "--telemetry-period", "1s", "--device",
+        "tasmota:pad,topic=it_fault,role=heat,sensor=DS18B20"});
+    ASSERT_TRUE(sim_->wait_for_line("padtimer-sim: connected", kWait)) << sim_->output();
+  }
+
+  std::unique_ptr<HostRunner> start_host() {
+    core::EngineConfig c;
+    c.safety.confirm_timeout = 2s;
+    c.safety.lease = 10s;
+    c.safety.lease_rearm = 3s;
+    c.safety.lease_margin = 1s;
+    core::SensorSpec sensor;
+    sensor.max_c = 43.0;
+    sensor.telemetry_timeout = 5s;
+    c.devices = {{"pad", core::DeviceRole::heat, true, sensor}};
+    c.zones = {{"back", "pad", "", 20min, 2h}};
+    c.routines = {{"heat", {{core::PhaseKind::heat, 15min}}}};
+    std::vector<devices::OptionProblem> problems;
+    host::EngineHost::Drivers drivers;
+    drivers.push_back(devices::find_family("tasmota")->make(
+        c.devices[0], {{"topic", "it_fault"}, {"sensor", "DS18B20"}}, {"padtimer-it-f"}, problems));
+    EXPECT_TRUE(problems.empty());
+    mqtt::Settings settings;
+    settings.url = broker_.url();
+    settings.client_id = "padtimer-it-f";
+    settings.reconnect_min = 250ms;
+    return std::make_unique<HostRunner>(c, std::move(drivers), settings);
+  }
+
+  void set_fault(const std::string& fault) {
+    ChildProcess pub({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker_.port()),
+                      "-t", "padtimer-sim/pad/fault", "-m", fault});
+    EXPECT_EQ(pub.wait(kWait), 0);
+  }
+
+  Broker broker_;
+  std::unique_ptr<ChildProcess> sim_;
+};
+
+class SimFault : public SimFaultFixture, public ::testing::WithParamInterface<FaultCase> {};
+
+TEST_P(SimFault, EndsInTheEnginesFault) {
+  auto host = start_host();
+  ASSERT_TRUE(host->wait_until(
+      [](const core::Engine& e) { return e.broker_connected() && e.confirmed("pad"); }, kWait));
+  host->request(core::Request{"f-1", core::Action::start, "back", "heat", {}, false});
+  ASSERT_TRUE(host->wait_until(
+      [](const core::Engine& e) {
+        return e.commanded("pad") == Output::heat && e.confirmed("pad");
+      },
+      kWait))
+      << sim_->output();
+  set_fault(GetParam().fault);
+  ASSERT_TRUE(sim_->wait_for_line("fault " + GetParam().fault + " set", kWait)) << sim_->output();
+  std::string reason = GetParam().reason;
+  ASSERT_TRUE(host->wait_for_command(
+      [&reason](const core::Command& c) {
+        auto* e = std::get_if<core::PublishEvent>(&c);
+        return e && e->event.kind == core::EventKind::fault &&
+               core::reason_code(e->event.reason) == reason;
+      },
+      kWait))
+      << sim_->output();
+  EXPECT_TRUE(host->wait_until(
+      [](const core::Engine& e) {
+        return e.snapshot("back").status == core::ZoneStatus::fault &&
+               e.commanded("pad") == Output::off;
+      },
+      kWait));
+}
+
+// A welded relay cannot be switched off: the OFF at the end of the session is never
+// confirmed (the plug keeps reporting ON), so the zone latches ack_timeout.
+TEST_F(SimFaultFixture, WeldedRelayLatchesWhenItCannotBeSwitchedOff) {
+  auto host = start_host();
+  ASSERT_TRUE(host->wait_until(
+      [](const core::Engine& e) { return e.broker_connected() && e.confirmed("pad"); }, kWait));
+  host->request(core::Request{"w-1", core::Action::start, "back", "heat", {}, false});
+  ASSERT_TRUE(host->wait_until(
+      [](const core::Engine& e) {
+        return e.commanded("pad") == Output::heat && e.confirmed("pad");
+      },
+      kWait));
+  set_fault("welded");
+  ASSERT_TRUE(sim_->wait_for_line("fault welded set", kWait)) << sim_->output();
+  host->request(core::Request{"w-2", core::Action::stop, "back", "", {}, false});
+  ASSERT_TRUE(sim_->wait_for_line("relay welded, stays ON", kWait)) << sim_->output();
+  EXPECT_TRUE(host->wait_for_command(
+      [](const core::Command& c) {
+        auto* e = std::get_if<core::PublishEvent>(&c);
+        return e && e->event.kind == core::EventKind::fault &&
+               e->event.reason == core::Reason::ack_timeout;
+      },
+      kWait))
+      << sim_->output();
+}
+
+INSTANTIATE_TEST_SUITE_P(Knobs, SimFault,
+                         ::testing::Values(FaultCase{"silent", "ack_timeout"},
+                                           FaultCase{"offline", "device_offline"},
+                                           FaultCase{"sensor_hot", "overtemp"},
+                                           FaultCase{"sensor_silent", "telemetry_stale"}),
+                         [](const ::testing::TestParamInfo<FaultCase>& info) {
+                           return info.param.fault;
+                         });
+
 }  // namespace
 }  // namespace padtimer::testing
