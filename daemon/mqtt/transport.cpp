@@ -153,15 +153,7 @@ void Transport::on_connected() {
   if (stopped_) {
     // stop() came while this attempt was under way (it returns at once when not yet
     // connected): finish its job, or the client would stay connected behind our back.
-    try {
-      if (!settings_.status_topic.empty()) {
-        client_->publish(settings_.status_topic, settings_.status_offline, 1, true)
-            ->wait_for(std::chrono::seconds{2});
-      }
-      client_->disconnect(std::chrono::seconds{2})->wait_for(std::chrono::seconds{3});
-    } catch (const std::exception& e) {
-      spdlog::debug("mqtt: disconnect after stop: {}", e.what());
-    }
+    say_goodbye();
     return;
   }
   connected_ = true;
@@ -185,6 +177,10 @@ void Transport::on_connect_failed(const std::string& why) {
   if (stopped_ || connected_) return;
   spdlog::warn("mqtt: cannot connect to {}: {}; retrying in {} ms", settings_.url, why,
                backoff_.count());
+  schedule_retry();
+}
+
+void Transport::schedule_retry() {
   retry_timer_.expires_after(backoff_);
   backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
   retry_timer_.async_wait([this, alive = shared_](const boost::system::error_code& ec) {
@@ -198,8 +194,8 @@ void Transport::on_lost(const std::string& cause) {
   spdlog::warn("mqtt: lost connection to {}: {}", settings_.url, cause);
   if (handlers_.lost) handlers_.lost(cause);
   if (stopped_) return;
-  // Reconnect from a fresh attempt, with the same backoff as a failed connect.
-  on_connect_failed("reconnecting");
+  spdlog::info("mqtt: reconnecting in {} ms", backoff_.count());
+  schedule_retry();
 }
 
 bool Transport::publish(const std::string& topic, const std::string& payload, int qos,
@@ -221,6 +217,11 @@ void Transport::stop() {
   stopped_ = true;
   retry_timer_.cancel();
   if (!connected_) return;
+  say_goodbye();
+  connected_ = false;
+}
+
+void Transport::say_goodbye() {
   try {
     // Let messages already published (e.g. final OFF commands) finish first: Paho's
     // disconnect notices completed QoS 1 flows only on its 1 s housekeeping tick, so with
@@ -237,7 +238,6 @@ void Transport::stop() {
   } catch (const std::exception& e) {
     spdlog::debug("mqtt: disconnect: {}", e.what());
   }
-  connected_ = false;
 }
 
 }  // namespace padtimer::mqtt

@@ -96,6 +96,9 @@ class Transport {
   void on_connected();
   void on_connect_failed(const std::string& why);
   void on_lost(const std::string& cause);
+  void schedule_retry();
+  // Waits for messages in flight, publishes the offline status, disconnects.
+  void say_goodbye();
 
   boost::asio::io_context& io_;
   Settings settings_;
