@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,7 +16,6 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-#include <thread>
 
 extern char** environ;
 
@@ -99,14 +99,19 @@ bool ChildProcess::running() {
 
 int ChildProcess::wait(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
+  // A pidfd becomes readable when the child exits: wait on it and on the output pipe
+  // (drained so a chatty child cannot block on a full pipe while exiting).
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
   while (running()) {
-    if (Clock::now() >= deadline) return -1;
-    // Drain output so a chatty child cannot block on a full pipe while exiting.
-    if (!read_some(std::chrono::milliseconds{20})) {
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left <= std::chrono::milliseconds::zero()) break;
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {out_fd_, POLLIN, 0}};
+    if (poll(fds, 2, static_cast<int>(left.count())) > 0 && (fds[1].revents & (POLLIN | POLLHUP))) {
+      read_some(std::chrono::milliseconds::zero());
     }
   }
-  return *status_;
+  if (pidfd >= 0) close(pidfd);
+  return status_ ? *status_ : -1;
 }
 
 int free_loopback_port() {
