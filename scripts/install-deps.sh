@@ -12,7 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libyaml-cpp-dev
   libsqlite3-dev sqlite3
-  mosquitto mosquitto-clients
+  mosquitto mosquitto-clients openssl
 )
 
 missing=()
