@@ -2,13 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace padtimer::host {
 
 EngineHost::EngineHost(boost::asio::io_context& io, core::EngineConfig config, Drivers drivers,
                        const std::vector<core::ZoneHistory>& history, mqtt::Settings mqtt_settings,
                        Clock clock, Sink sink)
-    : io_(io),
-      clock_(std::move(clock)),
+    : clock_(std::move(clock)),
       sink_(std::move(sink)),
       drivers_(std::move(drivers)),
       engine_(std::move(config), history, clock_()),

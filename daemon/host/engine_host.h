@@ -48,7 +48,6 @@ class EngineHost {
   void drain();
   void arm_timer();
 
-  boost::asio::io_context& io_;
   Clock clock_;
   Sink sink_;
   Drivers drivers_;
