@@ -1,0 +1,126 @@
+// Persistence: every session and its phases in SQLite, and what the engine needs at start
+// (last session end, today's exposure, an interrupted session) to keep rest intervals and
+// daily caps across restarts, kill -9 and power loss.
+//
+// The database is <state dir>/padtimer.db in WAL mode with synchronous=FULL: a call that
+// returned has its transaction on disk. A database that is corrupt, unwritable or written by
+// a newer padtimer is a start-up error naming the file; padtimer never resets it.
+//
+// Times are stored as milliseconds since the Unix epoch (UTC wall time).
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/io.h"
+#include "core/model.h"
+#include "core/time.h"
+
+struct sqlite3;
+
+namespace padtimer::store {
+
+// The database file inside the state directory.
+inline constexpr std::string_view kDatabaseFile = "padtimer.db";
+// The schema this build writes and reads.
+inline constexpr int kSchemaVersion = 1;
+// The outcome of a session found running at start-up (see Store::mark_interrupted()).
+inline constexpr std::string_view kInterruptedOutcome = "interrupted";
+// The time ON assumed for a therapy phase that was running when padtimer died is the time
+// from its start to the session's last heartbeat, capped at this (the longest phase).
+inline constexpr core::Duration kOpenPhaseCap = std::max(core::kHeatPhaseMax, core::kColdPhaseMax);
+
+struct PhaseRecord {
+  int index = 0;
+  core::PhaseKind kind = core::PhaseKind::rest;
+  core::WallTime started_at{};
+  std::optional<core::WallTime> ended_at;  // absent while running
+  core::Duration on_time{};                // time the device was commanded ON
+};
+
+struct SessionRecord {
+  std::int64_t id = 0;
+  std::string zone;
+  std::string routine;
+  core::WallTime started_at{};
+  std::optional<core::WallTime> ended_at;  // absent while running
+  // to_string(SessionOutcome), or kInterruptedOutcome; empty while running.
+  std::string outcome;
+  core::WallTime last_seen_at{};  // the last heartbeat or event of the session
+  // Heat + cold time ON; a phase still open counts as in load_history().
+  core::Duration exposure{};
+  std::vector<PhaseRecord> phases;
+};
+
+// A database error after a successful open (disk full, I/O error). The message names the
+// database file and the operation.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct OpenResult;
+
+class Store {
+ public:
+  // Opens (or creates) <dir>/padtimer.db. Fails with a message meant for the user when the
+  // directory is missing or unwritable, the database is corrupt, or its schema is newer.
+  static OpenResult open(const std::filesystem::path& dir);
+
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  const std::filesystem::path& path() const { return path_; }
+
+  // Consumes the engine's events in order, each in one transaction: session_started,
+  // phase_started, phase_ended, session_ended; any other event of a running session only
+  // refreshes its last_seen_at. Throws StoreError.
+  void record(const core::ZoneEvent& event);
+
+  // Marks every running session as alive at `now`, so that if padtimer dies, the time it
+  // stopped is known to within the heartbeat period. Throws StoreError.
+  void heartbeat(core::WallTime now);
+
+  // One entry per zone that has any session: the latest session end (for a session that
+  // never ended, its last_seen_at, with session_interrupted set) and the exposure of the
+  // sessions that started on the local day of `now`. Throws StoreError.
+  std::vector<core::ZoneHistory> load_history(core::WallTime now,
+                                              std::chrono::minutes utc_offset) const;
+
+  // Closes every session that never ended (the process died) with outcome "interrupted",
+  // ending at its last_seen_at, and its open phase with the time ON load_history() assumed.
+  // Call it after the engine was given load_history(), so each is reported once. Returns
+  // the number of sessions closed. Throws StoreError.
+  int mark_interrupted();
+
+  // The latest `limit` sessions, newest first, with their phases. Throws StoreError.
+  std::vector<SessionRecord> recent_sessions(int limit) const;
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+
+  Store(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path);
+
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::filesystem::path path_;
+};
+
+struct OpenResult {
+  std::optional<Store> store;
+  std::string error;  // set when store is absent
+
+  explicit operator bool() const { return store.has_value(); }
+};
+
+}  // namespace padtimer::store
