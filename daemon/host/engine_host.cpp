@@ -26,12 +26,19 @@ EngineHost::EngineHost(boost::asio::io_context& io, core::EngineConfig config, D
     for (const auto& note : driver->notes())
       spdlog::warn("{}: {}", driver->device().id, note);
   }
-  std::sort(filters.begin(), filters.end());
-  filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
-  transport_.set_subscriptions(std::move(filters));
+  filters_ = std::move(filters);
+  add_topics({}, nullptr);
   // The engine's first commands (every device OFF) cannot reach anyone yet; it sends
   // them again once the broker is connected.
   drain();
+}
+
+void EngineHost::add_topics(std::vector<std::string> filters, MessageHook hook) {
+  filters_.insert(filters_.end(), filters.begin(), filters.end());
+  std::sort(filters_.begin(), filters_.end());
+  filters_.erase(std::unique(filters_.begin(), filters_.end()), filters_.end());
+  transport_.set_subscriptions(filters_);
+  if (hook) message_hook_ = std::move(hook);
 }
 
 void EngineHost::start() {
@@ -50,6 +57,10 @@ void EngineHost::handle(const core::Event& event) {
 }
 
 void EngineHost::on_message(const mqtt::Message& message) {
+  if (message_hook_ && message_hook_(message)) {
+    drain();
+    return;
+  }
   bool matched = false;
   for (const auto& driver : drivers_) {
     auto decoded = driver->decode(message.topic, message.payload);

@@ -43,6 +43,11 @@ class EngineHost {
   mqtt::Transport& transport() { return transport_; }
   void on_activity(Activity activity) { activity_ = std::move(activity); }
 
+  // Messages on other topics (the control API): `filters` are subscribed with the device
+  // topics, and `hook` sees every message first; returning true means it was handled.
+  using MessageHook = std::function<bool(const mqtt::Message&)>;
+  void add_topics(std::vector<std::string> filters, MessageHook hook);
+
  private:
   void on_message(const mqtt::Message& message);
   void drain();
@@ -56,6 +61,8 @@ class EngineHost {
   mqtt::Transport transport_;
   boost::asio::steady_timer timer_;
   Activity activity_;
+  MessageHook message_hook_;
+  std::vector<std::string> filters_;
   std::set<std::string> reported_problems_;  // each bad-message kind is logged once at warn
 };
 
