@@ -28,20 +28,22 @@ struct Transport::Shared {
 };
 
 // Reports a failed connect attempt. Runs on Paho's thread: post and return.
-class ConnectListener : public ::mqtt::iaction_listener {
+// Reports how a Paho action (connect, subscribe) ended. Runs on Paho's thread: post and
+// return; `done(ok, code)` then runs on the io thread.
+class ActionListener : public ::mqtt::iaction_listener {
  public:
-  ConnectListener(std::shared_ptr<Transport::Shared> shared,
-                  std::function<void(std::string)> failed)
-      : shared_(std::move(shared)), failed_(std::move(failed)) {}
+  ActionListener(std::shared_ptr<Transport::Shared> shared, std::function<void(bool, int)> done)
+      : shared_(std::move(shared)), done_(std::move(done)) {}
   void on_failure(const ::mqtt::token& tok) override {
-    std::string why = "connect failed (code " + std::to_string(tok.get_return_code()) + ")";
-    Transport::Shared::post(shared_, [f = failed_, why] { f(why); });
+    Transport::Shared::post(shared_, [f = done_, code = tok.get_return_code()] { f(false, code); });
   }
-  void on_success(const ::mqtt::token&) override {}  // the connected handler does the work
+  void on_success(const ::mqtt::token&) override {
+    Transport::Shared::post(shared_, [f = done_] { f(true, 0); });
+  }
 
  private:
   std::shared_ptr<Transport::Shared> shared_;
-  std::function<void(std::string)> failed_;
+  std::function<void(bool, int)> done_;
 };
 
 std::string Transport::paho_uri(const std::string& url) {
@@ -72,8 +74,12 @@ Transport::Transport(asio::io_context& io, Settings settings, Handlers handlers)
   // In-memory persistence (no persistence argument); no offline queue: a command that
   // cannot be delivered now is re-sent by the engine after reconnect, with a fresh lease.
   client_ = std::make_unique<::mqtt::async_client>(uri, settings_.client_id);
-  listener_ = std::make_unique<ConnectListener>(
-      shared_, [this](std::string why) { on_connect_failed(why); });
+  // The connected handler does the work of a successful connect.
+  listener_ = std::make_unique<ActionListener>(shared_, [this](bool ok, int code) {
+    if (!ok) on_connect_failed("connect failed (code " + std::to_string(code) + ")");
+  });
+  subscribe_listener_ = std::make_unique<ActionListener>(
+      shared_, [this](bool ok, int code) { on_subscribed(ok, code); });
   // All handlers are registered before the first connect (Paho 1.2 cannot change them on
   // a running client without risking a deadlock).
   client_->set_connected_handler(
@@ -160,14 +166,31 @@ void Transport::on_connected() {
   ++connect_count_;
   backoff_ = settings_.reconnect_min;
   spdlog::info("mqtt: connected to {}", settings_.url);
+  if (subscriptions_.empty()) {
+    on_subscribed(true, 0);
+    return;
+  }
+  // Handlers hear of the connection only once the broker has acknowledged every
+  // subscription: a command sent earlier could be answered before we listen.
   try {
-    for (const auto& filter : subscriptions_)
-      client_->subscribe(filter, 1);
+    auto filters = ::mqtt::string_collection::create(subscriptions_);
+    client_->subscribe(filters, ::mqtt::iasync_client::qos_collection(subscriptions_.size(), 1),
+                       nullptr, *subscribe_listener_);
+  } catch (const std::exception& e) {
+    spdlog::warn("mqtt: subscribing after connect failed: {}", e.what());
+    on_subscribed(false, -1);
+  }
+}
+
+void Transport::on_subscribed(bool ok, int code) {
+  if (!connected_ || stopped_) return;
+  if (!ok) spdlog::warn("mqtt: the broker refused a subscription (code {})", code);
+  try {
     if (!settings_.status_topic.empty()) {
       client_->publish(settings_.status_topic, settings_.status_online, 1, true);
     }
   } catch (const std::exception& e) {
-    spdlog::warn("mqtt: subscribing after connect failed: {}", e.what());
+    spdlog::warn("mqtt: publishing the online status failed: {}", e.what());
   }
   if (handlers_.connected) handlers_.connected();
 }

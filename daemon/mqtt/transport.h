@@ -89,13 +89,14 @@ class Transport {
   static std::string paho_uri(const std::string& url);
 
  private:
-  friend class ConnectListener;
+  friend class ActionListener;
   struct Shared;  // what Paho's threads may touch: the io_context and an "alive" flag
 
   void connect();
   void on_connected();
   void on_connect_failed(const std::string& why);
   void on_lost(const std::string& cause);
+  void on_subscribed(bool ok, int code);
   void schedule_retry();
   // Waits for messages in flight, publishes the offline status, disconnects.
   void say_goodbye();
@@ -105,7 +106,8 @@ class Transport {
   Handlers handlers_;
   std::shared_ptr<Shared> shared_;
   std::unique_ptr<::mqtt::async_client> client_;
-  std::unique_ptr<class ConnectListener> listener_;
+  std::unique_ptr<class ActionListener> listener_;
+  std::unique_ptr<class ActionListener> subscribe_listener_;
   boost::asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_;
   std::vector<std::string> subscriptions_;

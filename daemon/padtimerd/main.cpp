@@ -129,9 +129,12 @@ class Daemon {
   }
 
   void publish(const control::Outgoing& out) {
-    // While the host is being built nothing can be sent; every zone's state goes out
-    // again on connect.
-    if (!host_) return;
+    // Before the first connection (e.g. the start-up session_interrupted event), events
+    // and results wait for it; retained state is re-published on connect anyway.
+    if (!host_ || !host_->transport().connected()) {
+      if (!out.retained && host_ == nullptr) unsent_.push_back(out);
+      return;
+    }
     host_->transport().publish(out.topic, out.payload, out.qos, out.retained);
   }
 
@@ -175,6 +178,9 @@ class Daemon {
     auto connects = host_->transport().connect_count();
     if (connects != published_for_connect_) {
       published_for_connect_ = connects;
+      for (const auto& out : unsent_)
+        publish(out);
+      unsent_.clear();
       for (const auto& z : config_.engine.zones) {
         publish(codec_.encode_state(host_->engine().snapshot(z.id), host::system_now().wall));
       }
@@ -266,6 +272,7 @@ class Daemon {
   asio::steady_timer shutdown_timer_;
   std::unique_ptr<host::EngineHost> host_;
   std::uint64_t published_for_connect_ = 0;
+  std::vector<control::Outgoing> unsent_;  // events from start-up, sent once connected
   bool stopping_ = false;
   bool finished_ = false;
 };
