@@ -43,8 +43,9 @@ class Daemon : public ::testing::Test {
   }
 
   std::unique_ptr<ChildProcess> start_daemon() {
-    auto d = std::make_unique<ChildProcess>(std::vector<std::string>{
-        PADTIMERD_PATH, "--config", config_, "--state-dir", dir_.file("state"), "--log-level", "debug"});
+    auto d = std::make_unique<ChildProcess>(
+        std::vector<std::string>{PADTIMERD_PATH, "--config", config_, "--state-dir",
+                                 dir_.file("state"), "--log-level", "debug"});
     EXPECT_TRUE(d->wait_for_line("mqtt: connected", kWait)) << d->output();
     // Its start-up OFF has been confirmed by the plug.
     EXPECT_TRUE(sim_->wait_for_line("heat_pad: relay still OFF", kWait)) << sim_->output();
