@@ -1292,9 +1292,9 @@ TEST(EngineTemperature, HeatUpWatchPassesWhenThePadWarms) {
   EXPECT_EQ(name(ended[0].outcome), "completed");
 }
 
-// The engine's own rule (engine.cpp, Wake::response_watch): "Without any reading since ON
-// there is nothing to judge; telemetry_stale covers it." A reading taken shortly before ON
-// must not turn "no reading yet" into "warmed by 0.0 °C".
+// The engine's rule (engine.cpp, Wake::response_watch): without a reading since ON there
+// is nothing to judge yet. A reading taken shortly before ON must not turn "no reading
+// yet" into "warmed by 0.0 °C".
 TEST(EngineTemperature, HeatUpWatchDoesNotJudgeWithoutAReadingSinceOn) {
   Sim s(heat_up_config(/*telemetry_timeout=*/10min));  // e.g. a 5 min TelePeriod
   std::size_t from = s.mark();
