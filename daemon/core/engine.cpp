@@ -151,11 +151,11 @@ std::vector<Engine::Deadline> Engine::collect_deadlines() const {
     if (d.watch_deadline) out.push_back({*d.watch_deadline, Wake::response_watch, i});
     if (d.rearm_at) out.push_back({*d.rearm_at, Wake::lease_rearm, i});
   }
-  if (!connected_ && broker_lost_at) {
+  if (!connected_ && broker_lost_at_) {
     bool any_session = std::any_of(zones_.begin(), zones_.end(),
                                    [](const ZoneRuntime& z) { return z.session.has_value(); });
     if (any_session)
-      out.push_back({*broker_lost_at + config_.safety.broker_grace, Wake::broker_grace, 0});
+      out.push_back({*broker_lost_at_ + config_.safety.broker_grace, Wake::broker_grace, 0});
   }
   for (std::size_t z = 0; z < zones_.size(); ++z) {
     const ZoneRuntime& zone = zones_[z];
@@ -222,7 +222,7 @@ void Engine::wake(const Deadline& deadline) {
       return;
     }
     case Wake::broker_grace: {
-      broker_lost_at.reset();
+      broker_lost_at_.reset();
       for (ZoneRuntime& zone : zones_) {
         if (!zone.session) continue;
         latch_fault(zone, {Reason::broker_offline,
@@ -382,12 +382,12 @@ void Engine::on_broker(const BrokerConnection& connection) {
   if (connection.connected == connected_) return;
   connected_ = connection.connected;
   if (!connected_) {
-    broker_lost_at = now_.mono;
+    broker_lost_at_ = now_.mono;
     for (DeviceRuntime& d : devices_)
       d.transmitted = false;
     return;
   }
-  broker_lost_at.reset();
+  broker_lost_at_.reset();
   // Re-establish every device's commanded state: the broker may have lost our commands
   // and devices may have switched themselves off by their lease.
   for (std::size_t d = 0; d < devices_.size(); ++d) {

@@ -188,7 +188,7 @@ class Engine {
   std::map<std::string, std::size_t> routine_index_;
   Now now_{};
   bool connected_ = false;
-  std::optional<MonoTime> broker_lost_at;  // cleared once broker_grace has acted
+  std::optional<MonoTime> broker_lost_at_;  // cleared once broker_grace has acted
   std::vector<Command> out_;
 };
 
