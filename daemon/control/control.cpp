@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <stdexcept>
@@ -132,6 +133,24 @@ json::Value reply_json(const core::Reply& reply) {
   return v;
 }
 
+json::Value devices_json(const std::vector<core::DeviceSnapshot>& devices) {
+  json::Value list = json::Value::array();
+  for (const auto& d : devices) {
+    // One decimal: sensors are not more precise, and the payload stays stable.
+    json::Value temperature;
+    if (d.temperature_c) temperature = std::round(*d.temperature_c * 10.0) / 10.0;
+    list.push_back(json::Value::object({
+        {"id", d.id},
+        {"role", core::to_string(d.role)},
+        {"output", core::to_string(d.output)},
+        {"confirmed", d.confirmed},
+        {"online", d.online},
+        {"temperature_c", std::move(temperature)},
+    }));
+  }
+  return list;
+}
+
 json::Value state_json(const core::ZoneSnapshot& s, core::WallTime now) {
   const bool in_session = s.phase_index >= 0;
   json::Value next;
@@ -151,6 +170,8 @@ json::Value state_json(const core::ZoneSnapshot& s, core::WallTime now) {
       {"daily_cap_s", whole_seconds_down(s.daily_cap)},
       {"fault", reason_or_null(s.fault)},
       {"fault_message", or_null(s.fault_message)},
+      {"ready", s.ready},
+      {"devices", devices_json(s.devices)},
       {"updated_at", iso8601_utc(now)},
   });
 }

@@ -80,7 +80,7 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
                         "were switched off");
     }
   }
-  for (const ZoneRuntime& zone : zones_)
+  for (ZoneRuntime& zone : zones_)
     publish_state(zone);
 }
 
@@ -100,6 +100,26 @@ void Engine::handle(const Event& event, const Now& now) {
       },
       event);
   process_due();
+  // A phone shows readiness, device states and temperatures: republish when they change.
+  if (std::holds_alternative<BrokerConnection>(event)) {
+    for (ZoneRuntime& zone : zones_)
+      publish_state_if_devices_changed(zone);
+    return;
+  }
+  const std::string* device = std::visit(
+      [](const auto& e) -> const std::string* {
+        if constexpr (requires { e.device; }) {
+          return &e.device;
+        } else {
+          return nullptr;
+        }
+      },
+      event);
+  if (device) {
+    if (auto index = find_device(*device)) {
+      publish_state_if_devices_changed(zones_[devices_[*index].zone]);
+    }
+  }
 }
 
 void Engine::handle_timeout(const Now& now) {
@@ -828,8 +848,27 @@ void Engine::all_off(ZoneRuntime& zone) {
 
 // ---- Outputs ---------------------------------------------------------------------------
 
-void Engine::publish_state(const ZoneRuntime& zone) {
-  out_.push_back(PublishState{make_snapshot(zone)});
+void Engine::publish_state(ZoneRuntime& zone) {
+  ZoneSnapshot snapshot = make_snapshot(zone);
+  zone.published = snapshot;
+  out_.push_back(PublishState{std::move(snapshot)});
+}
+
+void Engine::publish_state_if_devices_changed(ZoneRuntime& zone) {
+  // Temperatures move a little with every reading; half a degree is worth telling.
+  constexpr double kTemperatureStep = 0.5;
+  auto differs = [&](const DeviceSnapshot& a, const DeviceSnapshot& b) {
+    if (a.output != b.output || a.confirmed != b.confirmed || a.online != b.online) return true;
+    if (a.temperature_c.has_value() != b.temperature_c.has_value()) return true;
+    return a.temperature_c && std::abs(*a.temperature_c - *b.temperature_c) >= kTemperatureStep;
+  };
+  ZoneSnapshot now = make_snapshot(zone);
+  bool changed = !zone.published || zone.published->ready != now.ready ||
+                 zone.published->devices.size() != now.devices.size();
+  for (std::size_t i = 0; !changed && i < now.devices.size(); ++i) {
+    changed = differs(zone.published->devices[i], now.devices[i]);
+  }
+  if (changed) publish_state(zone);
 }
 
 void Engine::publish_event(const ZoneRuntime& zone, EventKind kind, Reason reason,
@@ -857,6 +896,14 @@ ZoneSnapshot Engine::make_snapshot(const ZoneRuntime& zone) const {
   snap.daily_cap = zone.spec->daily_cap;
   snap.fault = zone.fault;
   snap.fault_message = zone.fault_message;
+  snap.ready = connected_;
+  for (std::size_t i : zone.devices) {
+    const DeviceRuntime& d = devices_[i];
+    bool confirmed = !d.awaiting && d.reported == d.commanded;
+    snap.ready = snap.ready && confirmed && !d.offline;
+    snap.devices.push_back(DeviceSnapshot{d.spec->id, d.spec->role, d.commanded, confirmed,
+                                          !d.offline, d.temperature});
+  }
   if (zone.session) {
     const SessionRuntime& s = *zone.session;
     PhaseKind kind = s.routine->phases[s.phase].kind;

@@ -103,6 +103,9 @@ class Engine {
     LastSessionEnd last_end;
     std::map<LocalDay, Duration> exposure;
     std::optional<MonoTime> refresh_at;
+    // What the last published state said about readiness and devices: a device report,
+    // availability or reading republishes the state only when that changes.
+    std::optional<ZoneSnapshot> published;
   };
 
   // One kind per reason to wake up; the earliest wins (see collect_deadlines).
@@ -171,7 +174,8 @@ class Engine {
   void all_off(ZoneRuntime& zone);
 
   // Outputs.
-  void publish_state(const ZoneRuntime& zone);
+  void publish_state(ZoneRuntime& zone);
+  void publish_state_if_devices_changed(ZoneRuntime& zone);
   void publish_event(const ZoneRuntime& zone, EventKind kind, Reason reason,
                      const std::string& message);
   ZoneSnapshot make_snapshot(const ZoneRuntime& zone) const;

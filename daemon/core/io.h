@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/model.h"
 #include "core/reasons.h"
@@ -63,6 +64,16 @@ struct SetOutput {
 
 enum class ZoneStatus { idle, heat, cold, rest, paused, fault };
 
+// One device of a zone, as a phone shows it.
+struct DeviceSnapshot {
+  std::string id;
+  DeviceRole role = DeviceRole::heat;
+  Output output = Output::off;  // as commanded
+  bool confirmed = false;       // its reported state matches the command
+  bool online = true;
+  std::optional<double> temperature_c;  // the last reading, if it has a sensor
+};
+
 // Everything a phone shows about a zone.
 struct ZoneSnapshot {
   std::string zone;
@@ -78,6 +89,11 @@ struct ZoneSnapshot {
   Duration daily_cap{};
   Reason fault = Reason::ok;
   std::string fault_message;
+  // The broker is connected and every device is online and has confirmed its last command:
+  // a start now would not be refused for readiness (device_not_ready, device_offline,
+  // broker_offline).
+  bool ready = false;
+  std::vector<DeviceSnapshot> devices;
 };
 
 struct PublishState {

@@ -477,7 +477,7 @@ TEST_F(ControlTest, EncodeStateIdle) {
             R"({"zone":"bed","status":"idle","routine":null,"phase":null,"phases":0,)"
             R"("phase_kind":null,"remaining_s":0,"next_allowed_start":"2026-11-24T16:57:34Z",)"
             R"("exposure_today_s":1500,"daily_cap_s":7200,"fault":null,"fault_message":null,)"
-            R"("updated_at":"2026-11-24T16:37:33Z"})");
+            R"("ready":false,"devices":[],"updated_at":"2026-11-24T16:37:33Z"})");
 }
 
 TEST_F(ControlTest, EncodeStateRunning) {
@@ -491,10 +491,18 @@ TEST_F(ControlTest, EncodeStateRunning) {
   s.phase_remaining = 1199s + 1ms;
   s.exposure_today = 61s;
   s.daily_cap = 3600s;
+  s.ready = true;
+  s.devices = {{"sofa_pad", core::DeviceRole::dual, core::Output::heat, true, true, 38.46},
+               {"sofa_cold", core::DeviceRole::cold, core::Output::off, false, false, {}}};
   EXPECT_EQ(codec.encode_state(s, kNow + 999ms).payload,
             R"({"zone":"sofa","status":"heat","routine":"evening","phase":1,"phases":3,)"
             R"("phase_kind":"heat","remaining_s":1200,"next_allowed_start":null,)"
             R"("exposure_today_s":61,"daily_cap_s":3600,"fault":null,"fault_message":null,)"
+            R"("ready":true,"devices":[)"
+            R"({"id":"sofa_pad","role":"dual","output":"heat","confirmed":true,"online":true,)"
+            R"("temperature_c":38.5},)"
+            R"({"id":"sofa_cold","role":"cold","output":"off","confirmed":false,"online":false,)"
+            R"("temperature_c":null}],)"
             R"("updated_at":"2026-11-24T16:37:33Z"})");
   s.status = core::ZoneStatus::paused;
   s.phase_index = 2;
@@ -515,7 +523,8 @@ TEST_F(ControlTest, EncodeStateFault) {
             R"({"zone":"bed","status":"fault","routine":null,"phase":null,"phases":0,)"
             R"("phase_kind":null,"remaining_s":0,"next_allowed_start":null,)"
             R"("exposure_today_s":0,"daily_cap_s":0,"fault":"overtemp",)"
-            R"("fault_message":"pad read 46.0 °C","updated_at":"1970-01-01T00:00:00Z"})");
+            R"("fault_message":"pad read 46.0 °C","ready":false,"devices":[],)"
+            R"("updated_at":"1970-01-01T00:00:00Z"})");
 }
 
 TEST_F(ControlTest, EveryStatusName) {

@@ -1914,5 +1914,86 @@ TEST(EngineSnapshot, NextAllowedStartIsTheLaterOfRestIntervalAndDailyCap) {
   EXPECT_EQ(code(r.code), "rest_interval");
 }
 
+// ---- What the state tells a phone about readiness and devices ----------------------------
+
+std::vector<ZoneSnapshot> states_of(const World& w, std::size_t from, const std::string& zone) {
+  std::vector<ZoneSnapshot> out;
+  for (const auto& p : w.since<PublishState>(from)) {
+    if (p.snapshot.zone == zone) out.push_back(p.snapshot);
+  }
+  return out;
+}
+
+TEST(EngineState, ReadyOnlyOnceConnectedAndEveryDeviceConfirmedOff) {
+  Sim s(standard_config(), {}, /*connect=*/false);
+  EXPECT_FALSE(s.snap("lower_back").ready);  // no broker yet
+  s.silent = {"lb_cold"};
+  std::size_t from = s.mark();
+  s.send(BrokerConnection{true});
+  EXPECT_FALSE(s.snap("lower_back").ready);  // lb_cold has not answered
+  EXPECT_TRUE(s.snap("shoulder").ready);
+  auto shoulder = states_of(s, from, "shoulder");
+  ASSERT_FALSE(shoulder.empty());
+  EXPECT_TRUE(shoulder.back().ready);  // published when it became ready
+
+  from = s.mark();
+  s.send(DeviceReport{"lb_cold", Output::off});
+  auto lower_back = states_of(s, from, "lower_back");
+  ASSERT_EQ(lower_back.size(), 1u);
+  EXPECT_TRUE(lower_back.front().ready);
+  ASSERT_EQ(lower_back.front().devices.size(), 2u);
+  EXPECT_EQ(lower_back.front().devices[1].id, "lb_cold");
+  EXPECT_EQ(lower_back.front().devices[1].role, DeviceRole::cold);
+  EXPECT_TRUE(lower_back.front().devices[1].confirmed);
+
+  // The same report again changes nothing and publishes nothing.
+  from = s.mark();
+  s.send(DeviceReport{"lb_cold", Output::off});
+  EXPECT_TRUE(states_of(s, from, "lower_back").empty());
+}
+
+TEST(EngineState, GoingOfflineIsPublishedAndClearsReady) {
+  Sim s;
+  std::size_t from = s.mark();
+  s.send(DeviceAvailability{"lb_heat", false});
+  auto states = states_of(s, from, "lower_back");
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_FALSE(states.front().ready);
+  EXPECT_FALSE(states.front().devices[0].online);
+  EXPECT_TRUE(states_of(s, from, "shoulder").empty());
+}
+
+TEST(EngineState, DevicesShowTheCommandedOutput) {
+  Sim s;
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  ZoneSnapshot snap = s.snap("lower_back");
+  ASSERT_EQ(snap.devices.size(), 2u);
+  EXPECT_EQ(snap.devices[0].output, Output::heat);
+  EXPECT_TRUE(snap.devices[0].confirmed);
+  EXPECT_EQ(snap.devices[1].output, Output::off);
+  EXPECT_TRUE(snap.ready);
+}
+
+TEST(EngineState, TemperatureIsRepublishedWhenItMovesHalfADegree) {
+  EngineConfig c = standard_config();
+  SensorSpec heat;
+  heat.max_c = 45.0;
+  device_in(c, "lb_heat").sensor = heat;
+  Sim s(c);
+  std::size_t from = s.mark();
+  s.send(TemperatureReading{"lb_heat", 30.0});
+  auto states = states_of(s, from, "lower_back");
+  ASSERT_EQ(states.size(), 1u);
+  ASSERT_TRUE(states.front().devices[0].temperature_c.has_value());
+  EXPECT_DOUBLE_EQ(*states.front().devices[0].temperature_c, 30.0);
+
+  from = s.mark();
+  s.send(TemperatureReading{"lb_heat", 30.4});
+  EXPECT_TRUE(states_of(s, from, "lower_back").empty());
+  s.send(TemperatureReading{"lb_heat", 30.5});
+  states = states_of(s, from, "lower_back");
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_DOUBLE_EQ(*states.front().devices[0].temperature_c, 30.5);
+}
 }  // namespace
 }  // namespace padtimer::testing
