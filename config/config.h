@@ -15,19 +15,12 @@
 #include "core/model.h"
 #include "devices/driver.h"
 #include "mqtt/transport.h"
+#include "schedule/schedule.h"
 
 namespace padtimer::config {
 
 // A routine started by the config at a local time on chosen weekdays.
-struct Schedule {
-  std::string zone;
-  std::string routine;
-  int hour = 0;
-  int minute = 0;
-  std::array<bool, 7> days{};  // monday .. sunday
-  // A start missed while padtimerd was down is run late only within this window.
-  std::chrono::minutes grace{0};
-};
+using Schedule = schedule::Schedule;
 
 struct DaemonConfig {
   mqtt::Settings mqtt;

@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev sqlite3
   mosquitto mosquitto-clients openssl
   systemd
+  tzdata
 )
 
 missing=()

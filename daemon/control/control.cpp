@@ -10,6 +10,7 @@
 
 #include "core/reasons.h"
 #include "core/validate.h"
+#include "store/store.h"
 
 namespace padtimer::control {
 namespace {
@@ -54,7 +55,7 @@ bool is_topic_level(std::string_view level) {
 }
 
 // User text quoted in a message, shortened so a result stays small.
-std::string quoted(std::string_view text) {
+std::string in_quotes(std::string_view text) {
   constexpr std::size_t kMax = 64;
   if (text.size() <= kMax) return "'" + std::string(text) + "'";
   return "'" + std::string(text.substr(0, kMax)) + "…'";
@@ -193,6 +194,57 @@ json::Value event_json(const core::ZoneEvent& e) {
   return v;
 }
 
+json::Value info_json(const core::EngineConfig& config, std::string_view version,
+                      double time_scale, core::WallTime started_at) {
+  json::Value zones = json::Value::array();
+  for (const auto& z : config.zones)
+    zones.push_back(z.id);
+  json::Value routines = json::Value::array();
+  for (const auto& r : config.routines) {
+    json::Value phases = json::Value::array();
+    for (const auto& p : r.phases) {
+      phases.push_back(json::Value::object(
+          {{"kind", core::to_string(p.kind)}, {"duration_s", whole_seconds_down(p.length)}}));
+    }
+    routines.push_back(json::Value::object({{"id", r.id}, {"phases", std::move(phases)}}));
+  }
+  return json::Value::object({
+      {"version", std::string(version)},
+      {"time_scale", time_scale},
+      {"zones", std::move(zones)},
+      {"routines", std::move(routines)},
+      {"started_at", iso8601_utc(started_at)},
+  });
+}
+
+json::Value history_json(std::string_view zone, const std::vector<store::SessionRecord>& sessions) {
+  auto time_or_null = [](const std::optional<core::WallTime>& t) {
+    return t ? json::Value(iso8601_utc(*t)) : json::Value();
+  };
+  json::Value list = json::Value::array();
+  for (const auto& s : sessions) {
+    json::Value phases = json::Value::array();
+    for (const auto& p : s.phases) {
+      phases.push_back(json::Value::object({
+          {"index", p.index + 1},
+          {"kind", core::to_string(p.kind)},
+          {"started_at", iso8601_utc(p.started_at)},
+          {"ended_at", time_or_null(p.ended_at)},
+          {"on_s", whole_seconds_down(p.on_time)},
+      }));
+    }
+    list.push_back(json::Value::object({
+        {"routine", s.routine},
+        {"started_at", iso8601_utc(s.started_at)},
+        {"ended_at", time_or_null(s.ended_at)},
+        {"outcome", or_null(s.outcome)},
+        {"exposure_s", whole_seconds_down(s.exposure)},
+        {"phases", std::move(phases)},
+    }));
+  }
+  return json::Value::object({{"zone", std::string(zone)}, {"sessions", std::move(list)}});
+}
+
 // ---- ControlCodec ------------------------------------------------------------------------
 
 ControlCodec::ControlCodec(std::string base, std::set<std::string> zones)
@@ -223,6 +275,12 @@ std::vector<std::string> ControlCodec::subscriptions() const {
 std::string ControlCodec::result_topic(std::string_view zone) const {
   if (zone.empty() || !is_topic_level(zone)) return base_ + "/result";
   return base_ + "/" + std::string(zone) + "/result";
+}
+
+std::string ControlCodec::info_topic() const { return base_ + "/info"; }
+
+std::string ControlCodec::history_topic(std::string_view zone) const {
+  return base_ + "/" + std::string(zone) + "/history";
 }
 
 std::string ControlCodec::state_topic(std::string_view zone) const {
@@ -295,7 +353,7 @@ Decoded ControlCodec::decode(std::string_view topic, std::string_view payload, b
       if (!is_valid_id(zone)) {
         return {bad_request(
             zone, id_value,
-            "zone " + quoted(zone) + " is not a valid name: 1-64 characters of A-Z a-z 0-9 _ -")};
+            "zone " + in_quotes(zone) + " is not a valid name: 1-64 characters of A-Z a-z 0-9 _ -")};
       }
       if (payload.size() > kMaxPayloadBytes) {
         return {bad_request(zone, id_value, too_large(payload.size()))};
@@ -308,7 +366,7 @@ Decoded ControlCodec::decode(std::string_view topic, std::string_view payload, b
         }
         if (!is_valid_id(routine)) {
           return {bad_request(zone, id_value,
-                              "routine " + quoted(routine) +
+                              "routine " + in_quotes(routine) +
                                   " is not a valid name: 1-64 characters of A-Z a-z 0-9 _ -")};
         }
         request.routine = std::string(routine);
@@ -350,12 +408,12 @@ Decoded ControlCodec::decode(std::string_view topic, std::string_view payload, b
     request.id = id_to_text(id_value);
 
     if (!is_valid_id(zone)) {
-      return reject("zone " + quoted(zone) +
+      return reject("zone " + in_quotes(zone) +
                     " is not a valid name: 1-64 characters of A-Z a-z 0-9 _ -");
     }
     for (const auto& [key, value] : *doc.as_object()) {
       if (key != "action" && key != "id" && key != "routine" && key != "minutes") {
-        return reject("unknown key " + quoted(key) + "; allowed: " + std::string(kAllowedKeys));
+        return reject("unknown key " + in_quotes(key) + "; allowed: " + std::string(kAllowedKeys));
       }
     }
 
@@ -371,7 +429,7 @@ Decoded ControlCodec::decode(std::string_view topic, std::string_view payload, b
       }
     }
     if (!known) {
-      return reject("unknown action " + quoted(*action_text) + "; one of " + std::string(kActions));
+      return reject("unknown action " + in_quotes(*action_text) + "; one of " + std::string(kActions));
     }
 
     const json::Value* routine = doc.find("routine");
@@ -380,7 +438,7 @@ Decoded ControlCodec::decode(std::string_view topic, std::string_view payload, b
       const std::string* name = routine->as_string();
       if (!name) return reject("\"routine\" must be a string");
       if (!is_valid_id(*name)) {
-        return reject("routine " + quoted(*name) +
+        return reject("routine " + in_quotes(*name) +
                       " is not a valid name: 1-64 characters of A-Z a-z 0-9 _ -");
       }
       request.routine = *name;

@@ -9,6 +9,8 @@
 //   <base>/<zone>/result   one result per request (not retained); stop_all: <base>/result
 //   <base>/<zone>/state    retained zone state
 //   <base>/<zone>/event    zone events for notifications (not retained)
+//   <base>/<zone>/history  retained: the zone's latest sessions from the state database
+//   <base>/info            retained: version, time scale, zones and routines
 //
 // Request ids. A phone's "id" may be a string or an integer and is echoed back with the same
 // type, so core::Request::id carries it as JSON text: "\"42\"" for the string "42", "42" for
@@ -27,6 +29,10 @@
 #include "core/io.h"
 #include "core/time.h"
 #include "json/json.h"
+
+namespace padtimer::store {
+struct SessionRecord;
+}
 
 namespace padtimer::control {
 
@@ -83,6 +89,8 @@ class ControlCodec {
   // <base>/<zone>/event, not retained.
   Outgoing encode_event(const core::ZoneEvent& event) const;
 
+  std::string info_topic() const;
+  std::string history_topic(std::string_view zone) const;
   std::string result_topic(std::string_view zone) const;
   std::string state_topic(std::string_view zone) const;
   std::string event_topic(std::string_view zone) const;
@@ -101,6 +109,11 @@ class ControlCodec {
 json::Value reply_json(const core::Reply& reply);
 json::Value state_json(const core::ZoneSnapshot& snapshot, core::WallTime now);
 json::Value event_json(const core::ZoneEvent& event);
+// <base>/info: what this padtimerd runs (zones, routines with their phases).
+json::Value info_json(const core::EngineConfig& config, std::string_view version,
+                      double time_scale, core::WallTime started_at);
+// <base>/<zone>/history: `sessions` as Store::recent_sessions() returns them, newest first.
+json::Value history_json(std::string_view zone, const std::vector<store::SessionRecord>& sessions);
 
 // Request::id text for a JSON id value (string, integer or null), and back.
 std::string id_to_text(const json::Value& id);

@@ -73,6 +73,10 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
     ZoneRuntime& zone = zones_[*z];
     zone.last_end.wall = h.last_session_end;
     if (h.exposure > Duration::zero()) zone.exposure[h.day] = h.exposure;
+    if (is_fault_reason(h.fault)) {
+      zone.fault = h.fault;
+      zone.fault_message = h.fault_message;
+    }
     if (h.session_interrupted) {
       publish_event(zone, EventKind::session_interrupted, Reason::ok,
                     "a session on " + zone.spec->id +

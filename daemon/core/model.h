@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/reasons.h"
 #include "core/time.h"
 
 namespace padtimer::core {
@@ -113,6 +114,9 @@ struct ZoneHistory {
   // A session was running when the previous process died. It is never resumed;
   // last_session_end should then be the last moment it was known to run.
   bool session_interrupted = false;
+  // A fault latched before a configuration reload: the zone stays latched until reset.
+  Reason fault = Reason::ok;
+  std::string fault_message;
 };
 
 std::string_view to_string(DeviceRole role);

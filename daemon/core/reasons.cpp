@@ -20,6 +20,7 @@ std::string_view reason_code(Reason reason) {
     case Reason::phase_max: return "phase_max";
     case Reason::device_offline: return "device_offline";
     case Reason::device_not_ready: return "device_not_ready";
+    case Reason::start_missed: return "start_missed";
     case Reason::broker_offline: return "broker_offline";
     case Reason::overtemp: return "overtemp";
     case Reason::undertemp: return "undertemp";

@@ -23,6 +23,8 @@ enum class Reason {
   daily_limit,          // the zone's daily exposure cap would be exceeded
   phase_max,            // extend beyond the phase's maximum length
   device_not_ready,     // a device has not confirmed it is OFF yet
+  start_missed,         // a scheduled start passed while padtimerd was down (or the clock
+                        // jumped over it) and its grace window is over: not run late
   // Faults that latch a zone; the first two also refuse a start without latching.
   device_offline,    // a device is offline (latches only during a session)
   broker_offline,    // the MQTT broker is unreachable (latches after broker_grace)

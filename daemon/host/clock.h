@@ -9,4 +9,25 @@ namespace padtimer::host {
 // offset at that wall time (so daily caps and messages follow DST changes).
 core::Now system_now();
 
+// The daemon's clock: the system clocks, or — for demos and tests (--time-scale) — both
+// running `scale` times faster from the moment the Clock was made. Timers wait real time,
+// so they convert with real_delay().
+class Clock {
+ public:
+  // Throws std::invalid_argument unless 1 <= scale <= kMaxScale.
+  explicit Clock(double scale = 1.0);
+
+  static constexpr double kMaxScale = 1000.0;
+
+  core::Now now() const;
+  double scale() const { return scale_; }
+  bool scaled() const { return scale_ != 1.0; }
+  // Real time to wait for `clock_time` of this clock to pass (rounded up).
+  core::Duration real_delay(core::Duration clock_time) const;
+
+ private:
+  double scale_;
+  core::Now origin_;  // real time when made
+};
+
 }  // namespace padtimer::host

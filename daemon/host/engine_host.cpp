@@ -11,34 +11,57 @@ EngineHost::EngineHost(boost::asio::io_context& io, core::EngineConfig config, D
                        Clock clock, Sink sink)
     : clock_(std::move(clock)),
       sink_(std::move(sink)),
-      drivers_(std::move(drivers)),
-      engine_(std::move(config), history, clock_()),
+      engine_(std::make_unique<core::Engine>(std::move(config), history, clock_.now())),
       transport_(io, std::move(mqtt_settings),
                  {[this] { handle(core::BrokerConnection{true}); },
                   [this](const std::string&) { handle(core::BrokerConnection{false}); },
                   [this](const mqtt::Message& m) { on_message(m); }}),
       timer_(io) {
-  std::vector<std::string> filters;
-  for (const auto& driver : drivers_) {
-    driver_by_device_[driver->device().id] = driver.get();
-    for (auto& f : driver->subscriptions())
-      filters.push_back(std::move(f));
-    for (const auto& note : driver->notes())
-      spdlog::warn("{}: {}", driver->device().id, note);
-  }
-  filters_ = std::move(filters);
-  add_topics({}, nullptr);
+  adopt_drivers(std::move(drivers));
+  update_subscriptions();
   // The engine's first commands (every device OFF) cannot reach anyone yet; it sends
   // them again once the broker is connected.
   drain();
 }
 
+void EngineHost::adopt_drivers(Drivers drivers) {
+  drivers_ = std::move(drivers);
+  driver_by_device_.clear();
+  reported_problems_.clear();
+  for (const auto& driver : drivers_) {
+    driver_by_device_[driver->device().id] = driver.get();
+    for (const auto& note : driver->notes())
+      spdlog::warn("{}: {}", driver->device().id, note);
+  }
+}
+
+void EngineHost::update_subscriptions() {
+  std::vector<std::string> filters = extra_filters_;
+  for (const auto& driver : drivers_) {
+    for (auto& f : driver->subscriptions())
+      filters.push_back(std::move(f));
+  }
+  std::sort(filters.begin(), filters.end());
+  filters.erase(std::unique(filters.begin(), filters.end()), filters.end());
+  transport_.set_subscriptions(std::move(filters));
+}
+
 void EngineHost::add_topics(std::vector<std::string> filters, MessageHook hook) {
-  filters_.insert(filters_.end(), filters.begin(), filters.end());
-  std::sort(filters_.begin(), filters_.end());
-  filters_.erase(std::unique(filters_.begin(), filters_.end()), filters_.end());
-  transport_.set_subscriptions(filters_);
+  extra_filters_.insert(extra_filters_.end(), filters.begin(), filters.end());
+  update_subscriptions();
   if (hook) message_hook_ = std::move(hook);
+}
+
+void EngineHost::reconfigure(core::EngineConfig config, Drivers drivers,
+                             const std::vector<core::ZoneHistory>& history) {
+  // Whatever the old engine still had to say (its last states) goes out first.
+  drain();
+  engine_ = std::make_unique<core::Engine>(std::move(config), history, clock_.now());
+  adopt_drivers(std::move(drivers));
+  update_subscriptions();
+  // Like a fresh connection: every device is told OFF again and must confirm it.
+  if (transport_.connected()) engine_->handle(core::BrokerConnection{true}, clock_.now());
+  drain();
 }
 
 void EngineHost::start() {
@@ -52,7 +75,7 @@ void EngineHost::stop() {
 }
 
 void EngineHost::handle(const core::Event& event) {
-  engine_.handle(event, clock_());
+  engine_->handle(event, clock_.now());
   drain();
 }
 
@@ -76,14 +99,14 @@ void EngineHost::on_message(const mqtt::Message& message) {
                   decoded->problem);
     }
     for (const auto& event : decoded->events)
-      engine_.handle(event, clock_());
+      engine_->handle(event, clock_.now());
   }
   if (!matched) spdlog::debug("no device uses topic {}", message.topic);
   drain();
 }
 
 void EngineHost::drain() {
-  for (const core::Command& command : engine_.take_commands()) {
+  for (const core::Command& command : engine_->take_commands()) {
     const auto* set = std::get_if<core::SetOutput>(&command);
     if (!set) {
       if (sink_) sink_(command);
@@ -94,7 +117,12 @@ void EngineHost::drain() {
       spdlog::error("engine commanded unknown device {}", set->device);
       continue;
     }
-    for (const auto& out : it->second->encode(*set)) {
+    // Devices keep real time: under --time-scale their auto-off lease shrinks with the clock,
+    // so a pad still switches itself off when its phase would have ended.
+    core::SetOutput device_command = *set;
+    if (device_command.auto_off)
+      device_command.auto_off = clock_.real_delay(*device_command.auto_off);
+    for (const auto& out : it->second->encode(device_command)) {
       transport_.publish(out.topic, out.payload, out.qos, out.retained);
     }
   }
@@ -103,16 +131,16 @@ void EngineHost::drain() {
 }
 
 void EngineHost::arm_timer() {
-  auto deadline = engine_.next_deadline();
+  auto deadline = engine_->next_deadline();
   if (!deadline) {
     timer_.cancel();
     return;
   }
-  core::Duration wait = *deadline - clock_().mono;
-  timer_.expires_after(std::max(wait, core::Duration::zero()));
+  core::Duration wait = *deadline - clock_.now().mono;
+  timer_.expires_after(clock_.real_delay(std::max(wait, core::Duration::zero())));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: re-armed or stopping
-    engine_.handle_timeout(clock_());
+    engine_->handle_timeout(clock_.now());
     drain();
   });
 }

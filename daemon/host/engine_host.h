@@ -14,6 +14,7 @@
 
 #include "core/engine.h"
 #include "devices/driver.h"
+#include "host/clock.h"
 #include "mqtt/transport.h"
 
 namespace padtimer::host {
@@ -21,7 +22,6 @@ namespace padtimer::host {
 class EngineHost {
  public:
   using Drivers = std::vector<std::unique_ptr<devices::Driver>>;
-  using Clock = std::function<core::Now()>;
   // Receives every command that is not a device command: PublishState, PublishEvent, Reply.
   using Sink = std::function<void(const core::Command&)>;
   // Called after every batch of engine work (tests wait on it instead of sleeping).
@@ -36,10 +36,17 @@ class EngineHost {
   void start();
   void stop();
 
+  // Replaces the engine and the device drivers (a reloaded configuration). The new engine
+  // starts as at start-up: every device commanded OFF, nothing running; `history` carries
+  // rest intervals, exposure and latched faults over. Subscriptions follow the new drivers.
+  void reconfigure(core::EngineConfig config, Drivers drivers,
+                   const std::vector<core::ZoneHistory>& history);
+
   // Feeds an event (a request from the control API, say) at the current time.
   void handle(const core::Event& event);
 
-  const core::Engine& engine() const { return engine_; }
+  const core::Engine& engine() const { return *engine_; }
+  const Clock& clock() const { return clock_; }
   mqtt::Transport& transport() { return transport_; }
   void on_activity(Activity activity) { activity_ = std::move(activity); }
 
@@ -52,17 +59,19 @@ class EngineHost {
   void on_message(const mqtt::Message& message);
   void drain();
   void arm_timer();
+  void adopt_drivers(Drivers drivers);
+  void update_subscriptions();
 
   Clock clock_;
   Sink sink_;
   Drivers drivers_;
   std::map<std::string, devices::Driver*> driver_by_device_;
-  core::Engine engine_;
+  std::unique_ptr<core::Engine> engine_;
   mqtt::Transport transport_;
   boost::asio::steady_timer timer_;
   Activity activity_;
   MessageHook message_hook_;
-  std::vector<std::string> filters_;
+  std::vector<std::string> extra_filters_;   // add_topics()
   std::set<std::string> reported_problems_;  // each bad-message kind is logged once at warn
 };
 

@@ -21,6 +21,8 @@ class SystemdNotifier {
   bool ready(const std::string& status) const { return notify("READY=1\nSTATUS=" + status); }
   bool status(const std::string& status) const { return notify("STATUS=" + status); }
   bool stopping() const { return notify("STOPPING=1"); }
+  // Between this and the next ready(), systemd shows the unit as "reloading".
+  bool reloading() const { return notify("RELOADING=1"); }
   bool watchdog() const { return notify("WATCHDOG=1"); }
 
   // How often to ping the watchdog: half its interval, when systemd asked for one and

@@ -3,22 +3,27 @@
 // systemd watchdog.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "config/config.h"
 #include "control/control.h"
+#include "core/time_format.h"
 #include "host/clock.h"
 #include "host/engine_host.h"
 #include "host/logging.h"
 #include "host/sd_notify.h"
+#include "schedule/schedule.h"
 #include "store/store.h"
 
 namespace {
@@ -30,7 +35,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr auto kHeartbeatPeriod = std::chrono::seconds{30};
 
 constexpr const char* kUsage =
-    R"(Usage: padtimerd --config FILE [--state-dir DIR] [--log-level LEVEL]
+    R"(Usage: padtimerd --config FILE [--state-dir DIR] [--log-level LEVEL] [--time-scale N]
        padtimerd --check-config FILE
        padtimerd --help | --version
 
@@ -45,12 +50,20 @@ Options:
   --state-dir DIR      where the state database lives (default: the config's state_dir,
                        else /var/lib/padtimer)
   --log-level LEVEL    trace, debug, info, warn or error (default: the config's log_level)
+  --time-scale N       run the clock N times faster (1 to 1000) for demos and tests: a
+                       20-minute phase lasts 2 minutes at 10. Needs its own --state-dir, so
+                       its sessions never count toward real rest intervals and daily caps.
+                       Logged as a warning and shown as "time_scale" in every state
   --version            print the version
   --help               print this help
 
 Signals: SIGTERM and SIGINT switch every device OFF (confirmed or timed out), then exit 0.
-SIGHUP validates the configuration file again and logs the result; a changed
-configuration takes effect at the next restart.
+SIGHUP reloads the configuration file. It is validated first: a bad file is refused with
+every error logged, and the running configuration stays. A good one is applied as soon as
+no session is running (a running session finishes with the routine and limits it started
+with); applying it switches every device OFF again and keeps rest intervals, today's
+exposure and latched faults. Changes to the mqtt section, base_topic and state_dir take
+effect at the next restart.
 
 Exit status: 0 after a clean stop, 1 when it cannot run (state database, broker URL),
 2 for bad arguments or an invalid configuration.
@@ -61,7 +74,10 @@ struct Arguments {
   std::string check_config;
   std::string state_dir;
   std::string log_level;
+  double time_scale = 1.0;
 };
+
+constexpr int kHistoryLength = 20;  // sessions per zone on <base>/<zone>/history
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "padtimerd: %s (try --help)\n", message.c_str());
@@ -76,22 +92,27 @@ int print_config_errors(const config::LoadResult& result) {
 
 class Daemon {
  public:
-  Daemon(config::DaemonConfig cfg, store::Store store, std::string config_path)
+  Daemon(config::DaemonConfig cfg, store::Store store, std::string config_path, host::Clock clock,
+         bool log_level_from_command_line)
       : config_(std::move(cfg)),
         store_(std::move(store)),
         config_path_(std::move(config_path)),
+        log_level_fixed_(log_level_from_command_line),
+        clock_(clock),
         codec_(config_.base_topic, zone_names(config_)),
         signals_(io_, SIGINT, SIGTERM, SIGHUP),
         heartbeat_timer_(io_),
         watchdog_timer_(io_),
-        shutdown_timer_(io_) {
-    core::Now now = host::system_now();
+        shutdown_timer_(io_),
+        schedule_timer_(io_) {
+    core::Now now = clock_.now();
+    started_at_ = now.wall;
     auto history = store_.load_history(now.wall, now.utc_offset);
     padtimer::mqtt::Settings mqtt = config_.mqtt;
     if (mqtt.status_topic.empty()) mqtt.status_topic = config_.base_topic + "/status";
     host_ = std::make_unique<host::EngineHost>(
         io_, config_.engine, config::make_drivers(config_, mqtt.client_id), history, mqtt,
-        host::system_now, [this](const core::Command& c) { on_command(c); });
+        std::move(clock), [this](const core::Command& c) { on_command(c); });
     // The engine has taken the interrupted sessions as history: close them in the store.
     if (int n = store_.mark_interrupted(); n > 0) {
       spdlog::warn("{} session(s) were running when padtimerd stopped; none is resumed", n);
@@ -99,14 +120,23 @@ class Daemon {
     host_->add_topics(codec_.subscriptions(),
                       [this](const padtimer::mqtt::Message& m) { return on_control(m); });
     host_->on_activity([this] { on_activity(); });
+    // Occurrences since the last one handled were missed while padtimerd was down; at the
+    // very first start nothing is behind.
+    make_scheduler(store_.schedules_checked_until().value_or(now.wall));
   }
 
   int run() {
     signals_.async_wait(
         [this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+    if (clock_.scaled()) {
+      spdlog::warn(
+          "time runs {} times faster than real time (--time-scale): for demos and tests only",
+          clock_.scale());
+    }
     host_->start();
     heartbeat();
     watchdog();
+    run_schedules();
     notifier_.ready(status_line());
     spdlog::info("padtimerd {} running: {} zone(s), {} device(s), broker {}", kVersion,
                  config_.engine.zones.size(), config_.engine.devices.size(), config_.mqtt.url);
@@ -123,6 +153,8 @@ class Daemon {
     return names;
   }
 
+  core::Now now() const { return clock_.now(); }
+
   std::string status_line() const {
     return std::to_string(config_.engine.zones.size()) + " zone(s), broker " +
            (host_->transport().connected() ? "connected" : "not connected");
@@ -130,7 +162,7 @@ class Daemon {
 
   void publish(const control::Outgoing& out) {
     // Before the first connection (e.g. the start-up session_interrupted event), events
-    // and results wait for it; retained state is re-published on connect anyway.
+    // and results wait for it; retained documents are re-published on connect anyway.
     if (!host_ || !host_->transport().connected()) {
       if (!out.retained && host_ == nullptr) unsent_.push_back(out);
       return;
@@ -138,9 +170,39 @@ class Daemon {
     host_->transport().publish(out.topic, out.payload, out.qos, out.retained);
   }
 
+  void publish_state(const core::ZoneSnapshot& snapshot) {
+    json::Value state = control::state_json(snapshot, now().wall);
+    state.set("time_scale", clock_.scale());
+    publish({codec_.state_topic(snapshot.zone), state.dump(), 1, true});
+  }
+
+  void publish_info() {
+    publish({codec_.info_topic(),
+             control::info_json(config_.engine, kVersion, clock_.scale(), started_at_).dump(), 1,
+             true});
+  }
+
+  void publish_history(const std::string& zone) {
+    try {
+      auto sessions = store_.recent_sessions(kHistoryLength, zone);
+      publish({codec_.history_topic(zone), control::history_json(zone, sessions).dump(), 1, true});
+    } catch (const std::exception& e) {
+      spdlog::error("state database: {}", e.what());
+    }
+  }
+
+  // Everything retained, as a phone that connects now should find it.
+  void publish_retained() {
+    publish_info();
+    for (const auto& z : config_.engine.zones) {
+      publish_state(host_->engine().snapshot(z.id));
+      publish_history(z.id);
+    }
+  }
+
   void on_command(const core::Command& command) {
     if (const auto* state = std::get_if<core::PublishState>(&command)) {
-      publish(codec_.encode_state(state->snapshot, host::system_now().wall));
+      publish_state(state->snapshot);
     } else if (const auto* event = std::get_if<core::PublishEvent>(&command)) {
       const core::ZoneEvent& e = event->event;
       bool bad = e.kind == core::EventKind::fault || e.kind == core::EventKind::schedule_skipped;
@@ -152,6 +214,7 @@ class Daemon {
         spdlog::error("state database: {}", ex.what());
       }
       publish(codec_.encode_event(e));
+      if (e.kind == core::EventKind::session_ended) publish_history(e.zone);
     } else if (const auto* reply = std::get_if<core::Reply>(&command)) {
       spdlog::info("request {} on {}: {}{}", reply->request_id, reply->zone,
                    reply->ok ? "ok" : std::string(core::reason_code(reply->code)) + ": ",
@@ -172,8 +235,9 @@ class Daemon {
     return true;
   }
 
-  // After every burst of engine work: a fresh connection gets every zone's retained state
-  // again, and a shutdown finishes once every device has confirmed OFF.
+  // After every burst of engine work: a fresh connection gets every retained document
+  // again, a waiting reload is applied once no session runs, and a shutdown finishes once
+  // every device has confirmed OFF.
   void on_activity() {
     auto connects = host_->transport().connect_count();
     if (connects != published_for_connect_) {
@@ -181,11 +245,10 @@ class Daemon {
       for (const auto& out : unsent_)
         publish(out);
       unsent_.clear();
-      for (const auto& z : config_.engine.zones) {
-        publish(codec_.encode_state(host_->engine().snapshot(z.id), host::system_now().wall));
-      }
+      publish_retained();
       notifier_.status(status_line());
     }
+    if (pending_config_ && !stopping_ && !applying_) apply_when_idle();
     if (stopping_ && all_devices_off()) finish_stop();
   }
 
@@ -197,17 +260,180 @@ class Daemon {
     return true;
   }
 
+  // ---- Reload (SIGHUP) ---------------------------------------------------------------
+
+  void reload() {
+    auto result = config::load_config(config_path_);
+    if (!result.errors.empty()) {
+      for (const auto& e : result.errors)
+        spdlog::error("reload: {}", e.str());
+      spdlog::error("reload: {} has {} error(s); keeping the running configuration", config_path_,
+                    result.errors.size());
+      return;
+    }
+    config::DaemonConfig next = std::move(*result.config);
+    // Needs a new connection or another database: only a restart does that.
+    if (!same_connection(next.mqtt, config_.mqtt) || next.base_topic != config_.base_topic ||
+        next.state_dir != config_.state_dir) {
+      spdlog::warn(
+          "reload: changes to the mqtt section, base_topic or state_dir take effect at the next "
+          "restart; the rest is applied");
+    }
+    next.mqtt = config_.mqtt;
+    next.base_topic = config_.base_topic;
+    next.state_dir = config_.state_dir;
+    pending_config_ = std::move(next);
+    waiting_logged_ = false;
+    apply_when_idle();
+  }
+
+  static bool same_connection(const padtimer::mqtt::Settings& a,
+                              const padtimer::mqtt::Settings& b) {
+    auto tls_key = [](const padtimer::mqtt::Settings& s) {
+      if (!s.tls) return std::string();
+      return s.tls->ca_file + '\n' + s.tls->cert_file + '\n' + s.tls->key_file + '\n' +
+             s.tls->key_password + (s.tls->verify_hostname ? "1" : "0");
+    };
+    return a.url == b.url && a.client_id == b.client_id && a.username == b.username &&
+           a.password == b.password && a.keep_alive == b.keep_alive && tls_key(a) == tls_key(b);
+  }
+
+  void apply_when_idle() {
+    std::string running;
+    for (const auto& z : config_.engine.zones) {
+      if (host_->engine().snapshot(z.id).phase_index >= 0)
+        running += (running.empty() ? "" : ", ") + z.id;
+    }
+    if (!running.empty()) {
+      if (!waiting_logged_) {
+        spdlog::info(
+            "reload: the new configuration is applied when the session(s) on {} end; they keep "
+            "the routine and limits they started with",
+            running);
+        waiting_logged_ = true;
+      }
+      return;
+    }
+    applying_ = true;
+    apply(std::move(*pending_config_));
+    pending_config_.reset();
+    applying_ = false;
+  }
+
+  void apply(config::DaemonConfig next) {
+    core::Now t = now();
+    auto history = store_.load_history(t.wall, t.utc_offset);
+    // A latched fault is not cleared by a reload: only reset does that.
+    for (const auto& z : next.engine.zones) {
+      if (!zone_names(config_).contains(z.id)) continue;
+      core::ZoneSnapshot snap = host_->engine().snapshot(z.id);
+      if (snap.fault == core::Reason::ok) continue;
+      auto it = std::find_if(history.begin(), history.end(),
+                             [&](const core::ZoneHistory& h) { return h.zone == z.id; });
+      if (it == history.end()) {
+        core::ZoneHistory fresh;
+        fresh.zone = z.id;
+        it = history.insert(history.end(), std::move(fresh));
+      }
+      it->fault = snap.fault;
+      it->fault_message = snap.fault_message;
+    }
+    // A zone that is gone takes its retained documents with it.
+    std::set<std::string> next_zones = zone_names(next);
+    for (const auto& z : config_.engine.zones) {
+      if (next_zones.contains(z.id)) continue;
+      publish({codec_.state_topic(z.id), "", 1, true});
+      publish({codec_.history_topic(z.id), "", 1, true});
+      spdlog::info("reload: zone {} removed", z.id);
+    }
+    if (!log_level_fixed_) {
+      if (auto level = host::parse_log_level(next.log_level)) spdlog::set_level(*level);
+    }
+    auto drivers = config::make_drivers(next, config_.mqtt.client_id);
+    config_ = std::move(next);
+    codec_ = control::ControlCodec(config_.base_topic, zone_names(config_));
+    host_->reconfigure(config_.engine, std::move(drivers), history);
+    make_scheduler(scheduler_->checked_until());
+    publish_retained();
+    notifier_.status(status_line());
+    spdlog::info("reload: applied {}: {} zone(s), {} device(s), {} routine(s), {} schedule(s)",
+                 config_path_, config_.engine.zones.size(), config_.engine.devices.size(),
+                 config_.engine.routines.size(), config_.schedules.size());
+  }
+
+  // ---- Schedules ----------------------------------------------------------------------
+
+  void make_scheduler(core::WallTime checked_until) {
+    scheduler_ = std::make_unique<schedule::Scheduler>(config_.schedules, checked_until);
+    for (const auto& s : config_.schedules) {
+      auto next = schedule::next_occurrence(s, now().wall);
+      spdlog::info("schedule: {}{}", schedule::describe(s),
+                   next ? ", next " + core::describe_moment(*next, now()) : "");
+    }
+  }
+
+  // Polls the schedules, starts what is due, and sleeps until the next occurrence — at
+  // most a minute, so a wall clock that jumps is noticed within a minute.
+  void run_schedules() {
+    if (finished_) return;
+    core::Now t = now();
+    auto due = scheduler_->poll(t.wall);
+    for (const auto& d : due)
+      start_scheduled(d);
+    if (!due.empty()) {
+      try {
+        store_.set_schedules_checked_until(scheduler_->checked_until());
+      } catch (const std::exception& e) {
+        spdlog::error("state database: {}", e.what());
+      }
+    }
+    core::Duration wait = std::chrono::minutes{1};
+    if (auto next = scheduler_->next_occurrence()) wait = std::min(wait, *next - t.wall);
+    schedule_timer_.expires_after(clock_.real_delay(std::max(wait, core::Duration{1})));
+    schedule_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) run_schedules();
+    });
+  }
+
+  void start_scheduled(const schedule::Due& due) {
+    const schedule::Schedule& s = scheduler_->schedules()[due.schedule];
+    if (!due.run) {
+      // Never run late: tell the phone what did not happen and why.
+      core::ZoneEvent e;
+      e.zone = s.zone;
+      e.kind = core::EventKind::schedule_skipped;
+      e.at = now().wall;
+      e.routine = s.routine;
+      e.reason = core::Reason::start_missed;
+      e.message = "scheduled " + s.routine + " " + core::describe_moment(due.occurrence, now()) +
+                  " was missed (padtimerd was not running or the clock jumped)" +
+                  (due.count > 1 ? ", with " + std::to_string(due.count - 1) + " earlier" : "") +
+                  "; it is not run late";
+      on_command(core::PublishEvent{std::move(e)});
+      return;
+    }
+    spdlog::info("schedule: starting {}", schedule::describe(s));
+    host_->handle(core::Request{"schedule-" + std::to_string(++scheduled_starts_),
+                                core::Action::start,
+                                s.zone,
+                                s.routine,
+                                {},
+                                true});
+  }
+
+  // ---- Signals and timers --------------------------------------------------------------
+
   void on_signal(const boost::system::error_code& ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      auto result = config::load_config(config_path_);
-      if (result.errors.empty()) {
-        spdlog::info("SIGHUP: {} is valid; changes take effect at the next restart", config_path_);
+      notifier_.reloading();
+      if (stopping_) {
+        spdlog::info("SIGHUP while stopping: ignored");
       } else {
-        for (const auto& e : result.errors)
-          spdlog::error("SIGHUP: {}", e.str());
-        spdlog::error("SIGHUP: the new configuration is invalid; keeping the running one");
+        spdlog::info("SIGHUP: reloading {}", config_path_);
+        reload();
       }
+      notifier_.ready(status_line());
       signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
       return;
     }
@@ -217,8 +443,8 @@ class Daemon {
     notifier_.stopping();
     host_->handle(core::Request{"shutdown", core::Action::stop_all, "", "", {}, false});
     // Confirmation or its timeout (with its retry): never wait longer than that.
-    shutdown_timer_.expires_after(2 * config_.engine.safety.confirm_timeout +
-                                  std::chrono::seconds{1});
+    shutdown_timer_.expires_after(
+        clock_.real_delay(2 * config_.engine.safety.confirm_timeout + std::chrono::seconds{1}));
     shutdown_timer_.async_wait([this](const boost::system::error_code& e) {
       if (e) return;
       spdlog::warn("not every device confirmed OFF before the shutdown timeout");
@@ -233,17 +459,18 @@ class Daemon {
     shutdown_timer_.cancel();
     heartbeat_timer_.cancel();
     watchdog_timer_.cancel();
+    schedule_timer_.cancel();
     signals_.cancel();
     host_->stop();
   }
 
   void heartbeat() {
     try {
-      store_.heartbeat(host::system_now().wall);
+      store_.heartbeat(now().wall);
     } catch (const std::exception& e) {
       spdlog::error("state database: {}", e.what());
     }
-    heartbeat_timer_.expires_after(kHeartbeatPeriod);
+    heartbeat_timer_.expires_after(clock_.real_delay(kHeartbeatPeriod));
     heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) heartbeat();
     });
@@ -263,6 +490,9 @@ class Daemon {
   config::DaemonConfig config_;
   store::Store store_;
   std::string config_path_;
+  bool log_level_fixed_;  // --log-level wins over the config, also after a reload
+  host::Clock clock_;     // the host has a copy: same origin, same scale
+  core::WallTime started_at_{};
   control::ControlCodec codec_;
   host::SystemdNotifier notifier_;
   asio::io_context io_;  // before the host, so the host (and its MQTT client) dies first
@@ -270,9 +500,15 @@ class Daemon {
   asio::steady_timer heartbeat_timer_;
   asio::steady_timer watchdog_timer_;
   asio::steady_timer shutdown_timer_;
+  asio::steady_timer schedule_timer_;
+  std::unique_ptr<schedule::Scheduler> scheduler_;
+  std::uint64_t scheduled_starts_ = 0;
   std::unique_ptr<host::EngineHost> host_;
   std::uint64_t published_for_connect_ = 0;
-  std::vector<control::Outgoing> unsent_;  // events from start-up, sent once connected
+  std::vector<control::Outgoing> unsent_;               // events from start-up, sent once connected
+  std::optional<config::DaemonConfig> pending_config_;  // reloaded, waiting for idle zones
+  bool waiting_logged_ = false;
+  bool applying_ = false;
   bool stopping_ = false;
   bool finished_ = false;
 };
@@ -300,6 +536,15 @@ int main(int argc, char** argv) {
       if (!value(args.check_config)) return usage_error("--check-config needs a FILE");
     } else if (arg == "--state-dir") {
       if (!value(args.state_dir)) return usage_error("--state-dir needs a DIR");
+    } else if (arg == "--time-scale") {
+      std::string text;
+      if (!value(text)) return usage_error("--time-scale needs a number N");
+      char* end = nullptr;
+      args.time_scale = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(args.time_scale >= 1.0) ||
+          args.time_scale > host::Clock::kMaxScale) {
+        return usage_error("--time-scale must be a number from 1 to 1000, got '" + text + "'");
+      }
     } else if (arg == "--log-level") {
       if (!value(args.log_level)) return usage_error("--log-level needs a LEVEL");
       if (!host::parse_log_level(args.log_level)) {
@@ -328,6 +573,11 @@ int main(int argc, char** argv) {
   auto level = host::parse_log_level(args.log_level.empty() ? cfg.log_level : args.log_level);
   host::setup_logging(level.value_or(spdlog::level::info), host::stderr_is_journal());
 
+  if (args.time_scale != 1.0 && args.state_dir.empty()) {
+    return usage_error(
+        "--time-scale needs a --state-dir of its own: sessions in scaled time must not count "
+        "toward real rest intervals and daily caps");
+  }
   std::string state_dir = args.state_dir.empty() ? cfg.state_dir : args.state_dir;
   auto opened = store::Store::open(state_dir);
   if (!opened) {
@@ -335,7 +585,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    Daemon daemon(std::move(cfg), std::move(*opened.store), args.config);
+    Daemon daemon(std::move(cfg), std::move(*opened.store), args.config,
+                  host::Clock{args.time_scale}, !args.log_level.empty());
     return daemon.run();
   } catch (const std::exception& e) {
     spdlog::error("cannot run: {}", e.what());

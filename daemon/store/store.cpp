@@ -70,8 +70,9 @@ class Statement {
     return *this;
   }
   Statement& bind(int index, std::string_view value) {
-    check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                            SQLITE_TRANSIENT));
+    // An empty view may have no data pointer, which SQLite would bind as NULL, not ''.
+    const char* text = value.data() != nullptr ? value.data() : "";
+    check(sqlite3_bind_text(stmt_, index, text, static_cast<int>(value.size()), SQLITE_TRANSIENT));
     return *this;
   }
 
@@ -168,6 +169,17 @@ CREATE TABLE phases (
 );
 )sql";
 
+// Small facts of the daemon by name. Added to version 1 without a version change: every
+// open creates it when missing, and an older padtimer leaves it alone.
+constexpr const char* kDaemonStateTable = R"sql(
+CREATE TABLE IF NOT EXISTS daemon_state (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::string_view kSchedulesCheckedUntil = "schedules_checked_until";  // ms, UTC
+
 std::string corrupt_message(const fs::path& path, const std::string& detail) {
   return "state database " + path.string() + " is corrupt: " + detail +
          "; move it aside to start fresh \xe2\x80\x94 padtimer never resets it silently";
@@ -231,6 +243,7 @@ std::string prepare(sqlite3* db, const fs::path& path) {
     }
     // Versions below kSchemaVersion would be migrated here; 1 is the first.
   }
+  exec(db, path, kDaemonStateTable);
   tx.commit();
   return {};
 }
@@ -489,15 +502,17 @@ int Store::mark_interrupted() {
   return closed;
 }
 
-std::vector<SessionRecord> Store::recent_sessions(int limit) const {
+std::vector<SessionRecord> Store::recent_sessions(int limit, std::string_view zone) const {
   sqlite3* db = db_.get();
   Transaction tx(db, path_, "BEGIN");
   std::vector<SessionRecord> out;
   {
     Statement q(db, path_,
                 "SELECT id, zone, routine, started_at, ended_at, outcome, last_seen_at "
-                "FROM sessions ORDER BY started_at DESC, id DESC LIMIT ?");
-    q.bind(1, std::int64_t{limit});
+                "FROM sessions WHERE ?1 = '' OR zone = ?1 "
+                "ORDER BY started_at DESC, id DESC LIMIT ?2");
+    q.bind(1, zone);
+    q.bind(2, std::int64_t{limit});
     while (q.step()) {
       SessionRecord r;
       r.id = q.int64(0);
@@ -536,6 +551,22 @@ std::vector<SessionRecord> Store::recent_sessions(int limit) const {
   }
   tx.commit();
   return out;
+}
+
+std::optional<WallTime> Store::schedules_checked_until() const {
+  Statement q(db_.get(), path_, "SELECT value FROM daemon_state WHERE key = ?");
+  q.bind(1, kSchedulesCheckedUntil);
+  if (!q.step()) return std::nullopt;
+  return from_ms(q.int64(0));
+}
+
+void Store::set_schedules_checked_until(WallTime t) {
+  Statement(db_.get(), path_,
+            "INSERT INTO daemon_state(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(1, kSchedulesCheckedUntil)
+      .bind(2, to_ms(t))
+      .run();
 }
 
 }  // namespace padtimer::store

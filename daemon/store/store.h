@@ -102,8 +102,14 @@ class Store {
   // the number of sessions closed. Throws StoreError.
   int mark_interrupted();
 
-  // The latest `limit` sessions, newest first, with their phases. Throws StoreError.
-  std::vector<SessionRecord> recent_sessions(int limit) const;
+  // The latest `limit` sessions (of `zone`, or of every zone when empty), newest first,
+  // with their phases. Throws StoreError.
+  std::vector<SessionRecord> recent_sessions(int limit, std::string_view zone = {}) const;
+
+  // The scheduler's progress: every schedule occurrence up to and including this time was
+  // handled. Absent until first set. Throws StoreError.
+  std::optional<core::WallTime> schedules_checked_until() const;
+  void set_schedules_checked_until(core::WallTime t);
 
  private:
   struct Closer {

@@ -683,6 +683,7 @@ const std::vector<std::pair<Reason, std::string_view>>& all_reasons() {
       {Reason::phase_max, "phase_max"},
       {Reason::device_offline, "device_offline"},
       {Reason::device_not_ready, "device_not_ready"},
+      {Reason::start_missed, "start_missed"},
       {Reason::broker_offline, "broker_offline"},
       {Reason::overtemp, "overtemp"},
       {Reason::undertemp, "undertemp"},

@@ -1995,5 +1995,28 @@ TEST(EngineState, TemperatureIsRepublishedWhenItMovesHalfADegree) {
   ASSERT_EQ(states.size(), 1u);
   EXPECT_DOUBLE_EQ(*states.front().devices[0].temperature_c, 30.5);
 }
+
+TEST(EngineStartup, HistoryFaultKeepsTheZoneLatchedUntilReset) {
+  ZoneHistory h;
+  h.zone = "lower_back";
+  h.fault = Reason::overtemp;
+  h.fault_message = "lb_heat read 46.0 °C";
+  Sim s(standard_config(), {h});
+  ZoneSnapshot snap = s.snap("lower_back");
+  EXPECT_EQ(snap.status, ZoneStatus::fault);
+  EXPECT_EQ(snap.fault, Reason::overtemp);
+  EXPECT_EQ(snap.fault_message, "lb_heat read 46.0 °C");
+  EXPECT_EQ(s.request(Action::start, "lower_back", "heat_only").code, Reason::fault_latched);
+  EXPECT_TRUE(s.request(Action::reset, "lower_back").ok);
+  EXPECT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+}
+
+TEST(EngineStartup, HistoryReasonThatIsNotAFaultIsIgnored) {
+  ZoneHistory h;
+  h.zone = "lower_back";
+  h.fault = Reason::rest_interval;
+  Sim s(standard_config(), {h});
+  EXPECT_EQ(s.snap("lower_back").status, ZoneStatus::idle);
+}
 }  // namespace
 }  // namespace padtimer::testing

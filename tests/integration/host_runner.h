@@ -25,7 +25,7 @@ class HostRunner {
              mqtt::Settings settings) {
     host_ = std::make_unique<host::EngineHost>(
         io_, std::move(config), std::move(drivers), std::vector<core::ZoneHistory>{},
-        std::move(settings), host::system_now, [this](const core::Command& c) { record(c); });
+        std::move(settings), host::Clock{}, [this](const core::Command& c) { record(c); });
     host_->on_activity([this] { poke(); });
     boost::asio::post(io_, [this] { host_->start(); });
     thread_ = std::thread([this] { io_.run(); });

@@ -201,6 +201,24 @@ TEST(Store, KeepsZonesApart) {
   EXPECT_EQ(knee->exposure, 30min);
 }
 
+TEST(Store, RecentSessionsOfOneZoneOrOfAll) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime start = utc(2026, 3, 10, 8, 0);
+  record_session(store, "lower_back", start, 20min, 10min);
+  record_session(store, "knee", start + 2h, 15min, 15min);
+  record_session(store, "lower_back", start + 4h, 15min, 10min);
+  auto back = store.recent_sessions(10, "lower_back");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].started_at, start + 4h);  // newest first
+  EXPECT_EQ(back[1].started_at, start);
+  EXPECT_EQ(back[0].zone, "lower_back");
+  EXPECT_EQ(store.recent_sessions(1, "lower_back").size(), 1u);
+  EXPECT_EQ(store.recent_sessions(10, "knee").size(), 1u);
+  EXPECT_TRUE(store.recent_sessions(10, "neck").empty());
+  EXPECT_EQ(store.recent_sessions(10).size(), 3u);
+}
+
 TEST(Store, AnInterruptedSessionIsReportedOnceWithItsLastSignOfLifeAsItsEnd) {
   TempDir dir;
   WallTime start = utc(2026, 3, 10, 8, 0);
@@ -520,6 +538,46 @@ TEST(Store, AnotherApplicationsDatabaseIsRefused) {
   OpenResult r = Store::open(dir.path());
   ASSERT_FALSE(r);
   EXPECT_NE(r.error.find("is not a padtimer database"), std::string::npos) << r.error;
+}
+
+// ---- The scheduler's progress ------------------------------------------------------------
+
+TEST(Store, SchedulesCheckedUntilIsAbsentAtFirst) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  EXPECT_FALSE(store.schedules_checked_until());
+}
+
+TEST(Store, SchedulesCheckedUntilSurvivesReopening) {
+  TempDir dir;
+  const WallTime first = utc(2026, 3, 10, 7, 30, 15) + 250ms;
+  const WallTime later = utc(2026, 3, 11, 7, 31);
+  {
+    Store store = open_ok(dir.path());
+    store.set_schedules_checked_until(first);
+    EXPECT_EQ(store.schedules_checked_until(), first);
+  }
+  {
+    Store store = open_ok(dir.path());
+    EXPECT_EQ(store.schedules_checked_until(), first);  // to the millisecond
+    store.set_schedules_checked_until(later);
+  }
+  EXPECT_EQ(open_ok(dir.path()).schedules_checked_until(), later);
+}
+
+// A version 1 database from before the table existed opens, and gains it.
+TEST(Store, ADatabaseWithoutTheDaemonStateTableStillOpens) {
+  TempDir dir;
+  {
+    Store store = open_ok(dir.path());
+    record_session(store, "knee", utc(2026, 3, 10, 8, 0), 20min, 10min);
+  }
+  sql(dir.path() / "padtimer.db", "DROP TABLE daemon_state");
+  Store store = open_ok(dir.path());
+  EXPECT_EQ(store.recent_sessions(10).size(), 1u);
+  EXPECT_FALSE(store.schedules_checked_until());
+  store.set_schedules_checked_until(utc(2026, 3, 10, 9, 0));
+  EXPECT_EQ(store.schedules_checked_until(), utc(2026, 3, 10, 9, 0));
 }
 
 // ---- kill -9 ---------------------------------------------------------------------------
