@@ -218,8 +218,9 @@ struct Marks {
 
 const std::vector<std::string> kTopKeys = {"mqtt",    "state_dir", "log_level", "safety",
                                            "devices", "zones",     "routines",  "schedules"};
-const std::vector<std::string> kMqttKeys = {"url",      "client_id", "username",
-                                            "password", "tls",       "base_topic"};
+const std::vector<std::string> kMqttKeys = {"url", "client_id",  "username", "password",
+                                            "tls", "base_topic", "protocol"};
+const std::vector<std::string> kMqttProtocols = {"5", "3.1.1"};
 const std::vector<std::string> kTlsKeys = {"ca_file", "cert_file", "key_file", "key_password",
                                            "verify_hostname"};
 const std::vector<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error"};
@@ -320,6 +321,10 @@ class Parser {
         }
       } else if (e.key == "client_id") {
         if (auto t = l_.name_text(e, "an MQTT client id")) c_.mqtt.client_id = *t;
+      } else if (e.key == "protocol") {
+        if (auto t = l_.choice(e, kMqttProtocols))
+          c_.mqtt.protocol =
+              *t == "5" ? mqtt::Settings::Protocol::mqtt5 : mqtt::Settings::Protocol::mqtt311;
       } else if (e.key == "username") {
         if (auto t = l_.text(e, "text")) c_.mqtt.username = *t;
       } else if (e.key == "password") {

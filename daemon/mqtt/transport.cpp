@@ -27,24 +27,72 @@ struct Transport::Shared {
   }
 };
 
-// Reports a failed connect attempt. Runs on Paho's thread: post and return.
 // Reports how a Paho action (connect, subscribe) ended. Runs on Paho's thread: post and
-// return; `done(ok, code)` then runs on the io thread.
+// return; `done(ok, code)` then runs on the io thread. `code` is the broker's reason when
+// it gave one (an MQTT 5 reason code, a 3.1.1 CONNACK return code, a SUBACK's 0x80), else
+// Paho's own return code (negative for a local error). Nothing may throw out of here.
 class ActionListener : public ::mqtt::iaction_listener {
  public:
   ActionListener(std::shared_ptr<Transport::Shared> shared, std::function<void(bool, int)> done)
       : shared_(std::move(shared)), done_(std::move(done)) {}
   void on_failure(const ::mqtt::token& tok) override {
-    Transport::Shared::post(shared_, [f = done_, code = tok.get_return_code()] { f(false, code); });
+    // MQTT 5 failures carry the broker's reason code (a single refused subscription arrives
+    // here with return code 0 and reason 0x87, say); 3.1.1 ones only a return code.
+    auto reason = tok.get_reason_code();
+    int code = reason != ::mqtt::SUCCESS && reason != ::mqtt::MQTTPP_V3_CODE
+                   ? static_cast<int>(reason)
+                   : tok.get_return_code();
+    report(false, code);
   }
-  void on_success(const ::mqtt::token&) override {
-    Transport::Shared::post(shared_, [f = done_] { f(true, 0); });
+  void on_success(const ::mqtt::token& tok) override {
+    int code = code_of_refused(tok);
+    report(code == 0, code);
   }
 
  private:
+  // Paho reports a SUBACK that refuses one of several filters as a success (under 3.1.1
+  // and 5 alike); the reason codes, one per filter, say which: 0x80 and up is a refusal.
+  // The first such code, or 0.
+  static int code_of_refused(const ::mqtt::token& tok) {
+    if (tok.get_type() != ::mqtt::token::Type::SUBSCRIBE) return 0;
+    try {
+      // Complete by now (the token signals its listener after completing): no waiting.
+      // Held by name: get_reason_codes() refers into it.
+      const auto response = tok.get_subscribe_response();
+      for (auto reason : response.get_reason_codes()) {
+        if (reason >= ::mqtt::UNSPECIFIED_ERROR) return static_cast<int>(reason);
+      }
+    } catch (const std::exception&) {
+      // No response to read: nothing says a filter was refused.
+    }
+    return 0;
+  }
+
+  void report(bool ok, int code) {
+    Transport::Shared::post(shared_, [f = done_, ok, code] { f(ok, code); });
+  }
+
   std::shared_ptr<Transport::Shared> shared_;
   std::function<void(bool, int)> done_;
 };
+
+namespace {
+
+bool is_v5(const Settings& s) {
+  return s.protocol == Settings::Protocol::mqtt5;
+}
+
+const char* protocol_name(Settings::Protocol p) {
+  return p == Settings::Protocol::mqtt5 ? "MQTT 5" : "MQTT 3.1.1";
+}
+
+// Reads a string or binary property of an incoming message; empty when absent.
+std::string property_text(const ::mqtt::properties& props, ::mqtt::property::code code) {
+  if (!props.contains(code)) return {};
+  return ::mqtt::get<std::string>(props, code);
+}
+
+}  // namespace
 
 std::string Transport::paho_uri(const std::string& url) {
   auto replace = [&url](const std::string& from,
@@ -73,10 +121,17 @@ Transport::Transport(asio::io_context& io, Settings settings, Handlers handlers)
   }
   // In-memory persistence (no persistence argument); no offline queue: a command that
   // cannot be delivered now is re-sent by the engine after reconnect, with a fresh lease.
-  client_ = std::make_unique<::mqtt::async_client>(uri, settings_.client_id);
+  // An MQTT 5 connect needs a client created for MQTT 5 (else Paho refuses it with
+  // MQTTASYNC_WRONG_MQTT_VERSION); a 3.1.1 client is created as it always was.
+  if (is_v5(settings_)) {
+    client_ = std::make_unique<::mqtt::async_client>(uri, settings_.client_id,
+                                                     ::mqtt::create_options(MQTTVERSION_5));
+  } else {
+    client_ = std::make_unique<::mqtt::async_client>(uri, settings_.client_id);
+  }
   // The connected handler does the work of a successful connect.
   listener_ = std::make_unique<ActionListener>(shared_, [this](bool ok, int code) {
-    if (!ok) on_connect_failed("connect failed (code " + std::to_string(code) + ")");
+    if (!ok) on_connect_failed("connect failed (code " + std::to_string(code) + ")", code);
   });
   subscribe_listener_ = std::make_unique<ActionListener>(
       shared_, [this](bool ok, int code) { on_subscribed(ok, code); });
@@ -89,10 +144,22 @@ Transport::Transport(asio::io_context& io, Settings settings, Handlers handlers)
   });
   client_->set_message_callback([s = shared_, this](::mqtt::const_message_ptr msg) {
     if (!msg) return;
-    Message m{msg->get_topic(), msg->get_payload_str(), msg->get_qos(), msg->is_retained()};
-    Shared::post(s, [this, m = std::move(m)] {
-      if (handlers_.message) handlers_.message(m);
-    });
+    try {
+      Message m;
+      m.topic = msg->get_topic();
+      m.payload = msg->get_payload_str();
+      m.qos = msg->get_qos();
+      m.retained = msg->is_retained();
+      // Under 3.1.1 the property list is always empty.
+      const auto& props = msg->get_properties();
+      m.response_topic = property_text(props, ::mqtt::property::RESPONSE_TOPIC);
+      m.correlation_data = property_text(props, ::mqtt::property::CORRELATION_DATA);
+      Shared::post(s, [this, m = std::move(m)] {
+        if (handlers_.message) handlers_.message(m);
+      });
+    } catch (const std::exception&) {
+      // Out of memory copying it: drop the message rather than let Paho's thread terminate.
+    }
   });
 }
 
@@ -124,8 +191,17 @@ void Transport::start() {
 void Transport::connect() {
   if (stopped_ || connected_ || connecting_) return;
   ::mqtt::connect_options opts;
-  opts.set_mqtt_version(MQTTVERSION_3_1_1);
-  opts.set_clean_session(true);
+  // set_mqtt_version() clears the flag of the other version (3.1.1: clean start, 5: clean
+  // session), and Paho rejects a connect that has the wrong one set: the flag comes after.
+  if (is_v5(settings_)) {
+    opts.set_mqtt_version(MQTTVERSION_5);
+    opts.set_clean_start(true);
+    // No session outlives the connection (0 is also the default when absent).
+    opts.set_properties(::mqtt::properties{{::mqtt::property::SESSION_EXPIRY_INTERVAL, 0}});
+  } else {
+    opts.set_mqtt_version(MQTTVERSION_3_1_1);
+    opts.set_clean_session(true);
+  }
   opts.set_keep_alive_interval(settings_.keep_alive);
   opts.set_connect_timeout(std::chrono::seconds{10});
   opts.set_automatic_reconnect(false);  // our own backoff below handles every retry
@@ -150,7 +226,7 @@ void Transport::connect() {
   try {
     client_->connect(opts, nullptr, *listener_);
   } catch (const std::exception& e) {
-    on_connect_failed(e.what());
+    on_connect_failed(e.what(), 0);
   }
 }
 
@@ -165,7 +241,7 @@ void Transport::on_connected() {
   connected_ = true;
   ++connect_count_;
   backoff_ = settings_.reconnect_min;
-  spdlog::info("mqtt: connected to {}", settings_.url);
+  spdlog::info("mqtt: connected to {} ({})", settings_.url, protocol_name(settings_.protocol));
   if (subscriptions_.empty()) {
     on_subscribed(true, 0);
     return;
@@ -195,11 +271,22 @@ void Transport::on_subscribed(bool ok, int code) {
   if (handlers_.connected) handlers_.connected();
 }
 
-void Transport::on_connect_failed(const std::string& why) {
+void Transport::on_connect_failed(const std::string& why, int reason) {
   connecting_ = false;
   if (stopped_ || connected_) return;
-  spdlog::warn("mqtt: cannot connect to {}: {}; retrying in {} ms", settings_.url, why,
-               backoff_.count());
+  // Refused the protocol version: MQTT 5's reason code 0x84, or the 3.1.1 CONNACK return
+  // code 1 ("unacceptable protocol version") from a broker that predates MQTT 5.
+  if (reason == ::mqtt::UNSUPPORTED_PROTOCOL_VERSION || reason == 1) {
+    bool v5 = is_v5(settings_);
+    spdlog::error(
+        "mqtt: the broker at {} does not accept {} (code {}): set protocol: \"{}\" in the "
+        "mqtt section of the config; retrying in {} ms",
+        settings_.url, protocol_name(settings_.protocol), reason, v5 ? "3.1.1" : "5",
+        backoff_.count());
+  } else {
+    spdlog::warn("mqtt: cannot connect to {}: {}; retrying in {} ms", settings_.url, why,
+                 backoff_.count());
+  }
   schedule_retry();
 }
 
@@ -223,15 +310,35 @@ void Transport::on_lost(const std::string& cause) {
 
 bool Transport::publish(const std::string& topic, const std::string& payload, int qos,
                         bool retained) {
+  Message m;
+  m.topic = topic;
+  m.payload = payload;
+  m.qos = qos;
+  m.retained = retained;
+  return publish(m);
+}
+
+bool Transport::publish(const Message& message) {
   if (!connected_) {
-    spdlog::debug("mqtt: not connected, dropped message to {}", topic);
+    spdlog::debug("mqtt: not connected, dropped message to {}", message.topic);
     return false;
   }
   try {
-    client_->publish(topic, payload.data(), payload.size(), qos, retained);
+    auto msg = ::mqtt::message::create(message.topic, message.payload.data(),
+                                       message.payload.size(), message.qos, message.retained);
+    if (is_v5(settings_)) {
+      // A string_ref keeps its length, so binary correlation data goes out byte for byte.
+      ::mqtt::properties props;
+      if (!message.response_topic.empty())
+        props.add({::mqtt::property::RESPONSE_TOPIC, message.response_topic});
+      if (!message.correlation_data.empty())
+        props.add({::mqtt::property::CORRELATION_DATA, message.correlation_data});
+      if (!props.empty()) msg->set_properties(std::move(props));
+    }
+    client_->publish(msg);
     return true;
   } catch (const std::exception& e) {
-    spdlog::warn("mqtt: publish to {} failed: {}", topic, e.what());
+    spdlog::warn("mqtt: publish to {} failed: {}", message.topic, e.what());
     return false;
   }
 }

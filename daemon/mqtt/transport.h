@@ -30,6 +30,10 @@ struct TlsSettings {
 };
 
 struct Settings {
+  // The protocol version, used exactly (no fallback). MQTT 5 carries a request's response
+  // topic and correlation data; 3.1.1 is for brokers that do not speak 5.
+  enum class Protocol { mqtt311, mqtt5 };
+  Protocol protocol = Protocol::mqtt5;
   // mqtt://host:port, mqtts://host:port (TLS), tcp:// and ssl:// are accepted too.
   std::string url = "mqtt://localhost:1883";
   std::string client_id = "padtimer";
@@ -52,6 +56,9 @@ struct Message {
   std::string payload;
   int qos = 0;
   bool retained = false;
+  // MQTT 5 request/response properties; always empty under 3.1.1, and when not sent.
+  std::string response_topic;
+  std::string correlation_data;  // binary: any bytes, NULs included
 };
 
 class Transport {
@@ -75,6 +82,9 @@ class Transport {
   void start();
 
   // Publishes if connected; returns false (and logs at debug) when the message is dropped.
+  // Under MQTT 5 a non-empty response_topic and correlation_data go out as those
+  // properties; under 3.1.1 they are not sent.
+  bool publish(const Message& message);
   bool publish(const std::string& topic, const std::string& payload, int qos, bool retained);
 
   // Publishes the retained "offline" status, disconnects, and cancels the retry timer.
@@ -94,7 +104,7 @@ class Transport {
 
   void connect();
   void on_connected();
-  void on_connect_failed(const std::string& why);
+  void on_connect_failed(const std::string& why, int reason);
   void on_lost(const std::string& cause);
   void on_subscribed(bool ok, int code);
   void schedule_retry();

@@ -80,6 +80,7 @@ TEST(Examples, FullLoadsWithEveryOption) {
   ASSERT_TRUE(r.config) << all(r);
   const auto& c = *r.config;
   EXPECT_EQ(c.mqtt.url, "mqtts://broker.example.net:8883");
+  EXPECT_EQ(c.mqtt.protocol, mqtt::Settings::Protocol::mqtt5);
   EXPECT_EQ(c.mqtt.username, "padtimer");
   EXPECT_EQ(c.mqtt.password, "change me");
   ASSERT_TRUE(c.mqtt.tls);
@@ -486,6 +487,24 @@ TEST(Errors, MqttTexts) {
   EXPECT_EQ(r.config->base_topic, "home/pads");
   EXPECT_EQ(r.config->state_dir, "/tmp/pt");
   EXPECT_EQ(r.config->log_level, "debug");
+}
+
+TEST(Errors, MqttProtocol) {
+  using Protocol = mqtt::Settings::Protocol;
+  auto protocol = [](const std::string& extra) {
+    auto r = parse_config(kValid + extra, "t.yaml");
+    EXPECT_TRUE(r.config) << all(r);
+    return r.config ? r.config->mqtt.protocol : Protocol{};
+  };
+  EXPECT_EQ(protocol(""), Protocol::mqtt5);  // the default
+  EXPECT_EQ(protocol("mqtt:\n  protocol: \"5\"\n"), Protocol::mqtt5);
+  EXPECT_EQ(protocol("mqtt:\n  protocol: 5\n"), Protocol::mqtt5);
+  EXPECT_EQ(protocol("mqtt:\n  protocol: \"3.1.1\"\n"), Protocol::mqtt311);
+  EXPECT_EQ(protocol("mqtt:\n  protocol: 3.1.1\n"), Protocol::mqtt311);
+  EXPECT_EQ(only_error(kValid + "mqtt:\n  protocol: 3.1\n", "13:13"),
+            "13:13: protocol must be one of 5, 3.1.1, got '3.1'");
+  EXPECT_EQ(only_error(kValid + "mqtt:\n  url: mqtt://b:1883\n  protocol: v5\n", "14:13"),
+            "14:13: protocol must be one of 5, 3.1.1, got 'v5'");
 }
 
 TEST(Errors, EmptyValueAtItsKey) {

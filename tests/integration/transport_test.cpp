@@ -1,14 +1,25 @@
 // padtimer::mqtt::Transport against a real mosquitto on a free loopback port: username and
 // password, TLS (a CA and certificates made at test time with the openssl CLI), the
-// retained status and last will, and reconnecting after the broker restarts.
+// retained status and last will, reconnecting after the broker restarts, MQTT 5's response
+// topic and correlation data, MQTT 3.1.1, refused subscriptions, and a broker that refuses
+// the protocol version (a few lines of fake broker, as no mosquitto setting does that).
 //
 // Waiting is always for an event: a handler of the Transport under test (recorded under a
 // mutex, waking a condition variable), or a line mosquitto, mosquitto_sub or padtimer-sim
 // prints, each bounded by a generous timeout. "Never connects" is shown the same way: the
 // broker logs several refused attempts in a row, and the connected handler never fired.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -42,6 +53,13 @@ struct Events {
       if (m.topic == topic && m.payload == payload) ++n;
     }
     return n;
+  }
+  // The first message received on `topic`, if any.
+  std::optional<mqtt::Message> first(const std::string& topic) const {
+    for (const auto& m : messages) {
+      if (m.topic == topic) return m;
+    }
+    return std::nullopt;
   }
 };
 
@@ -84,6 +102,9 @@ class TransportRunner {
   }
   bool publish(const std::string& topic, const std::string& payload, bool retained = false) {
     return run([&] { return transport_->publish(topic, payload, 1, retained); });
+  }
+  bool publish(const mqtt::Message& message) {
+    return run([&] { return transport_->publish(message); });
   }
 
   Events events() {
@@ -420,9 +441,10 @@ TEST_F(TransportTls, CertificateForAnotherHostConnectsWithoutHostnameVerificatio
 
 // ---------------------------------------------------------------- status and last will
 
-TEST(TransportStatus, RetainedOnlineWhileConnectedAndOfflineAfterStop) {
+void expect_retained_online_then_offline(mqtt::Settings::Protocol protocol) {
   Broker broker;
   auto s = settings_for(broker.url(), "padtimer-it-status");
+  s.protocol = protocol;
   s.status_topic = "it/status";
   // Subscribed to its own status: receiving "online" shows the broker has stored it.
   TransportRunner t(s, {"it/status"});
@@ -435,10 +457,20 @@ TEST(TransportStatus, RetainedOnlineWhileConnectedAndOfflineAfterStop) {
   EXPECT_EQ(retained(broker, "it/status"), "offline");
 }
 
+TEST(TransportStatus, RetainedOnlineWhileConnectedAndOfflineAfterStop) {
+  expect_retained_online_then_offline(mqtt::Settings::Protocol::mqtt5);
+}
+
+TEST(TransportStatus, RetainedOnlineAndOfflineUnderMqtt311) {
+  expect_retained_online_then_offline(mqtt::Settings::Protocol::mqtt311);
+}
+
 TEST(TransportStatus, BrokerPublishesTheWillWhenAClientDiesWithoutDisconnecting) {
   Broker broker;
   ChildProcess sim({PADTIMER_SIM_PATH, "--broker", broker.url(), "--device", "json_pad:p1"});
   ASSERT_TRUE(sim.wait_for_line("p1: connected", kWait)) << sim.output();
+  // Its transports speak MQTT 5 (the default): mosquitto logs the protocol as p5.
+  EXPECT_TRUE(broker.wait_for_log("(p5, c1", kWait)) << broker.log();
 
   // Subscribed after the device connected, the watcher's first message is its "online"
   // (retained, or live if the broker had not stored it yet).
@@ -489,6 +521,366 @@ TEST(TransportReconnect, BrokerRestartReconnectsResubscribesAndRepublishesStatus
   EXPECT_TRUE(t.wait_message("it/status", "online", 2)) << broker.log();
   EXPECT_EQ(retained(broker, "it/status"), "online");
   EXPECT_EQ(t.events().count("it/echo/a", "while down"), 0);
+}
+
+// ---------------------------------------------------------------- MQTT 5 and 3.1.1
+
+using Protocol = mqtt::Settings::Protocol;
+
+mqtt::Settings settings_for(const std::string& url, const std::string& client_id,
+                            Protocol protocol) {
+  auto s = settings_for(url, client_id);
+  s.protocol = protocol;
+  return s;
+}
+
+// Publishes one message with mosquitto_pub; `extra` adds options (-V mqttv5, -D ...).
+void mosquitto_pub(const Broker& broker, const std::string& topic, const std::string& payload,
+                   const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv{
+      "mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()), "-q", "1", "-t",
+      topic,           "-m", payload};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  run_tool(std::move(argv));
+}
+
+// mosquitto_pub sends "ping" to `topic` as an MQTT 5 request (response topic some/topic,
+// correlation data abc); what `t` received of it.
+std::optional<mqtt::Message> request_via_mosquitto_pub(const Broker& broker, TransportRunner& t,
+                                                       const std::string& topic) {
+  mosquitto_pub(broker, topic, "ping",
+                {"-V", "mqttv5", "-D", "publish", "response-topic", "some/topic", "-D", "publish",
+                 "correlation-data", "abc"});
+  if (!t.wait_message(topic, "ping")) return std::nullopt;
+  return t.events().first(topic);
+}
+
+// What the Transport logs (through spdlog's default logger) while this lives, still passed
+// on to the previous logger's sinks. A test waits for a line as for any other event.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()), sink_(std::make_shared<Sink>()) {
+    std::vector<spdlog::sink_ptr> sinks = previous_->sinks();
+    sinks.push_back(sink_);
+    auto logger = std::make_shared<spdlog::logger>("capture", sinks.begin(), sinks.end());
+    logger->set_level(previous_->level());
+    spdlog::set_default_logger(std::move(logger));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  // Waits until `times` logged lines contain `needle`.
+  bool wait_for(const std::string& needle, int times = 1) {
+    return sink_->wait_for(needle, times, kWait);
+  }
+  std::string text() const { return sink_->text(); }
+
+ private:
+  class Sink : public spdlog::sinks::base_sink<std::mutex> {
+   public:
+    bool wait_for(const std::string& needle, int times, std::chrono::milliseconds timeout) {
+      std::unique_lock lock(lines_mutex_);
+      return cv_.wait_for(lock, timeout, [&] {
+        int n = 0;
+        for (const auto& line : lines_)
+          n += line.find(needle) != std::string::npos;
+        return n >= times;
+      });
+    }
+    std::string text() {
+      std::lock_guard lock(lines_mutex_);
+      std::string out;
+      for (const auto& line : lines_)
+        out += line + "\n";
+      return out;
+    }
+
+   protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+      std::lock_guard lock(lines_mutex_);
+      lines_.emplace_back(msg.payload.data(), msg.payload.size());
+      cv_.notify_all();
+    }
+    void flush_() override {}
+
+   private:
+    std::mutex lines_mutex_;
+    std::condition_variable cv_;
+    std::vector<std::string> lines_;
+  };
+
+  std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<Sink> sink_;
+};
+
+TEST(TransportMqtt5, ReceivesResponseTopicAndCorrelationDataFromMosquittoPub) {
+  Broker broker;
+  TransportRunner t(settings_for(broker.url(), "padtimer-it-v5"), {"it/request/#"});
+  ASSERT_TRUE(t.wait_connected()) << broker.log();
+  // MQTT 5 is the default, with clean start: mosquitto logs that as (p5, c1, ...).
+  EXPECT_TRUE(broker.wait_for_log("as padtimer-it-v5 (p5, c1", kWait)) << broker.log();
+
+  auto m = request_via_mosquitto_pub(broker, t, "it/request/a");
+  ASSERT_TRUE(m) << broker.log();
+  EXPECT_EQ(m->response_topic, "some/topic");
+  EXPECT_EQ(m->correlation_data, "abc");
+  EXPECT_EQ(m->qos, 1);
+
+  // Without the properties, the fields are empty.
+  mosquitto_pub(broker, "it/request/b", "plain", {"-V", "mqttv5"});
+  ASSERT_TRUE(t.wait_message("it/request/b", "plain")) << broker.log();
+  m = t.events().first("it/request/b");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->response_topic, "");
+  EXPECT_EQ(m->correlation_data, "");
+}
+
+TEST(TransportMqtt5, CorrelationDataRoundTripsByteForByte) {
+  Broker broker;
+  TransportRunner receiver(settings_for(broker.url(), "padtimer-it-v5-rx"), {"it/rpc/#"});
+  TransportRunner sender(settings_for(broker.url(), "padtimer-it-v5-tx"));
+  ASSERT_TRUE(receiver.wait_connected()) << broker.log();
+  ASSERT_TRUE(sender.wait_connected()) << broker.log();
+
+  // A NUL, bytes above 0x7f, and no valid UTF-8: binary, not text.
+  const std::string correlation("id\0\xff\x01\xc3(", 7);
+  mqtt::Message request;
+  request.topic = "it/rpc/request";
+  request.payload = R"({"op":"start"})";
+  request.qos = 1;
+  request.response_topic = "it/rpc/reply/phone-1";
+  request.correlation_data = correlation;
+  ASSERT_TRUE(sender.publish(request));
+
+  ASSERT_TRUE(receiver.wait_message(request.topic, request.payload)) << broker.log();
+  auto m = receiver.events().first(request.topic);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->correlation_data.size(), correlation.size());
+  EXPECT_EQ(m->correlation_data, correlation);
+  EXPECT_EQ(m->response_topic, "it/rpc/reply/phone-1");
+  EXPECT_EQ(m->qos, 1);
+  EXPECT_FALSE(m->retained);
+
+  // The reply the other way carries the same bytes back, with no response topic of its own.
+  mqtt::Message reply;
+  reply.topic = m->response_topic;
+  reply.payload = R"({"ok":true})";
+  reply.qos = 1;
+  reply.correlation_data = m->correlation_data;
+  ASSERT_TRUE(receiver.publish(reply));
+  ASSERT_TRUE(receiver.wait_message(reply.topic, reply.payload)) << broker.log();
+  auto r = receiver.events().first(reply.topic);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->correlation_data, correlation);
+  EXPECT_EQ(r->response_topic, "");
+}
+
+TEST(TransportMqtt311, ConnectsSubscribesAndReceivesWithoutProperties) {
+  Broker broker;
+  TransportRunner t(settings_for(broker.url(), "padtimer-it-v311", Protocol::mqtt311),
+                    {"it/echo/#"});
+  // Started together: Paho notices a second client's connect late (~2 s) once another is up.
+  TransportRunner listener(settings_for(broker.url(), "padtimer-it-v5-listener"), {"it/echo/#"});
+  ASSERT_TRUE(t.wait_connected()) << broker.log();
+  ASSERT_TRUE(listener.wait_connected()) << broker.log();
+  EXPECT_TRUE(broker.wait_for_log("as padtimer-it-v311 (p2, c1", kWait)) << broker.log();
+  ASSERT_TRUE(t.publish("it/echo/a", "hello"));
+  ASSERT_TRUE(t.wait_message("it/echo/a", "hello")) << broker.log();
+
+  // An MQTT 5 request reaches a 3.1.1 client without its properties.
+  auto m = request_via_mosquitto_pub(broker, t, "it/echo/v5");
+  ASSERT_TRUE(m) << broker.log();
+  EXPECT_EQ(m->response_topic, "");
+  EXPECT_EQ(m->correlation_data, "");
+
+  // And it publishes a Message's properties nowhere: an MQTT 5 listener sees none.
+  mqtt::Message out;
+  out.topic = "it/echo/out";
+  out.payload = "from 3.1.1";
+  out.qos = 1;
+  out.response_topic = "it/echo/reply";
+  out.correlation_data = "abc";
+  ASSERT_TRUE(t.publish(out));
+  ASSERT_TRUE(listener.wait_message(out.topic, out.payload)) << broker.log();
+  m = listener.events().first(out.topic);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->response_topic, "");
+  EXPECT_EQ(m->correlation_data, "");
+}
+
+// A broker that refuses every subscription but it/# (mosquitto's dynamic security plugin:
+// its plain acl_file filters delivery but grants every SUBSCRIBE). The transport still
+// reports its connection, subscribed to what it may, and logs the refusal with its code.
+void expect_refused_subscription_logged(Protocol protocol, std::vector<std::string> filters,
+                                        int code) {
+  const std::string plugin = MOSQUITTO_DYNSEC_PLUGIN_PATH;
+  if (plugin.find("NOTFOUND") != std::string::npos)
+    GTEST_SKIP() << "mosquitto_dynamic_security.so not found";
+  TempDir dir;
+  dir.write("dynsec.json", R"({
+  "defaultACLAccess": {"publishClientSend": false, "publishClientReceive": true,
+                       "subscribe": false, "unsubscribe": true},
+  "clients": [],
+  "groups": [{"groupname": "anonymous", "roles": [{"rolename": "it"}]}],
+  "roles": [{"rolename": "it", "acls": [
+    {"acltype": "subscribePattern", "topic": "it/#", "allow": true},
+    {"acltype": "publishClientSend", "topic": "it/#", "allow": true}]}],
+  "anonymousGroup": "anonymous"
+})");
+  Broker broker({.extra_config = "plugin " + plugin + "\nplugin_opt_config_file " +
+                                 dir.file("dynsec.json") + "\n"});
+  bool echo = std::find(filters.begin(), filters.end(), "it/ok/#") != filters.end();
+  LogCapture log;  // outlives the transport
+  TransportRunner t(settings_for(broker.url(), "padtimer-it-acl", protocol), std::move(filters));
+  ASSERT_TRUE(t.wait_connected()) << broker.log();
+  EXPECT_TRUE(log.wait_for("the broker refused a subscription (code " + std::to_string(code) + ")"))
+      << log.text();
+  if (echo) {  // the subscription it was granted works
+    ASSERT_TRUE(t.publish("it/ok/a", "allowed"));
+    EXPECT_TRUE(t.wait_message("it/ok/a", "allowed")) << broker.log();
+  }
+}
+
+TEST(TransportSubscribe, Mqtt5OneRefusedOfSeveralIsReportedAsNotAuthorized) {
+  expect_refused_subscription_logged(Protocol::mqtt5, {"it/ok/#", "secret/#"}, 0x87);
+}
+
+TEST(TransportSubscribe, Mqtt5OnlySubscriptionRefusedIsReportedAsNotAuthorized) {
+  expect_refused_subscription_logged(Protocol::mqtt5, {"secret/#"}, 0x87);
+}
+
+TEST(TransportSubscribe, Mqtt311OneRefusedOfSeveralIsReportedAsFailure) {
+  expect_refused_subscription_logged(Protocol::mqtt311, {"it/ok/#", "secret/#"}, 0x80);
+}
+
+TEST(TransportSubscribe, Mqtt311OnlySubscriptionRefusedIsReportedAsFailure) {
+  expect_refused_subscription_logged(Protocol::mqtt311, {"secret/#"}, 0x80);
+}
+
+// Answers every CONNECT with one fixed CONNACK and hangs up: a broker that refuses the
+// protocol version, which no mosquitto setting makes it do. Records the protocol level
+// each CONNECT asked for (4: 3.1.1, 5: MQTT 5).
+class RefusingBroker {
+ public:
+  explicit RefusingBroker(std::string connack) : connack_(std::move(connack)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 8) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      throw std::runtime_error("RefusingBroker: cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~RefusingBroker() {
+    ::shutdown(fd_, SHUT_RDWR);  // wakes the accept() below
+    thread_.join();
+    ::close(fd_);
+  }
+  RefusingBroker(const RefusingBroker&) = delete;
+  RefusingBroker& operator=(const RefusingBroker&) = delete;
+
+  std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
+  std::vector<int> levels() {
+    std::lock_guard lock(mutex_);
+    return levels_;
+  }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      timeval limit{5, 0};  // a client that goes quiet cannot hold up the destructor
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+      if (auto level = read_connect(c)) {
+        {
+          std::lock_guard lock(mutex_);
+          levels_.push_back(*level);
+        }
+        [[maybe_unused]] auto n = ::send(c, connack_.data(), connack_.size(), MSG_NOSIGNAL);
+      }
+      // Let the client read the CONNACK and hang up first: closing with its bytes unread
+      // would reset the connection under it.
+      char buf[256];
+      while (::recv(c, buf, sizeof buf, 0) > 0) {
+      }
+      ::close(c);
+    }
+  }
+
+  // Reads one CONNECT packet; its protocol level byte, or nothing.
+  static std::optional<int> read_connect(int c) {
+    auto byte = [c]() -> std::optional<unsigned char> {
+      unsigned char b = 0;
+      if (::recv(c, &b, 1, MSG_WAITALL) != 1) return std::nullopt;
+      return b;
+    };
+    auto type = byte();
+    if (!type || (*type >> 4) != 1) return std::nullopt;
+    std::size_t length = 0;
+    for (int shift = 0; shift < 28; shift += 7) {
+      auto b = byte();
+      if (!b) return std::nullopt;
+      length |= std::size_t(*b & 0x7f) << shift;
+      if (!(*b & 0x80)) break;
+    }
+    std::string body(length, '\0');
+    if (length < 7 || ::recv(c, body.data(), length, MSG_WAITALL) != ssize_t(length))
+      return std::nullopt;
+    return static_cast<unsigned char>(body[6]);  // after the "\0\4MQTT" protocol name
+  }
+
+  std::string connack_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<int> levels_;
+};
+
+// The transport connects to a broker that refuses its protocol version with `connack`,
+// logs (at least twice: it keeps retrying) an error naming the setting to change, and never
+// reports a connection.
+void expect_protocol_refused(Protocol protocol, const std::string& connack,
+                             const std::string& advice) {
+  LogCapture log;
+  RefusingBroker broker(connack);
+  {
+    TransportRunner t(settings_for(broker.url(), "padtimer-it-refused", protocol));
+    EXPECT_TRUE(log.wait_for(advice, 2)) << log.text();
+    EXPECT_EQ(t.events().connected, 0);
+    EXPECT_FALSE(t.connected());
+  }
+  auto levels = broker.levels();
+  ASSERT_GE(levels.size(), 2u);
+  for (int level : levels)
+    EXPECT_EQ(level, protocol == Protocol::mqtt5 ? 5 : 4);
+}
+
+TEST(TransportProtocol, Mqtt5RefusedByA311BrokerSaysToSet311) {
+  // CONNACK as MQTT 3.1.1 has it: return code 1, unacceptable protocol version.
+  expect_protocol_refused(Protocol::mqtt5, std::string("\x20\x02\x00\x01", 4),
+                          "set protocol: \"3.1.1\" in the mqtt section");
+}
+
+TEST(TransportProtocol, Mqtt5RefusedWithReasonCode0x84SaysToSet311) {
+  // CONNACK as MQTT 5 has it: reason code 0x84, unsupported protocol version, no properties.
+  expect_protocol_refused(Protocol::mqtt5, std::string("\x20\x03\x00\x84\x00", 5),
+                          "set protocol: \"3.1.1\" in the mqtt section");
+}
+
+TEST(TransportProtocol, Mqtt311RefusedSaysToSet5) {
+  expect_protocol_refused(Protocol::mqtt311, std::string("\x20\x02\x00\x01", 4),
+                          "set protocol: \"5\" in the mqtt section");
 }
 
 }  // namespace
