@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <mqtt/async_client.h>
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <stdexcept>
@@ -180,6 +181,28 @@ Transport::~Transport() {
 }
 
 void Transport::set_subscriptions(std::vector<std::string> filters) {
+  if (connected_ && !stopped_) {
+    // Live change (a reloaded configuration): subscribe what is new, drop what is gone.
+    auto missing_from = [](const std::vector<std::string>& from,
+                           const std::vector<std::string>& of) {
+      std::vector<std::string> out;
+      for (const auto& f : of) {
+        if (std::find(from.begin(), from.end(), f) == from.end()) out.push_back(f);
+      }
+      return out;
+    };
+    auto added = missing_from(subscriptions_, filters);
+    auto removed = missing_from(filters, subscriptions_);
+    try {
+      if (!added.empty()) {
+        client_->subscribe(::mqtt::string_collection::create(added),
+                           ::mqtt::iasync_client::qos_collection(added.size(), 1));
+      }
+      if (!removed.empty()) client_->unsubscribe(::mqtt::string_collection::create(removed));
+    } catch (const std::exception& e) {
+      spdlog::warn("mqtt: changing subscriptions failed: {}", e.what());
+    }
+  }
   subscriptions_ = std::move(filters);
 }
 

@@ -75,7 +75,8 @@ class Transport {
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  // Topic filters subscribed (QoS 1) on every connect; Paho does not remember them.
+  // Topic filters subscribed (QoS 1) on every connect; Paho does not remember them. While
+  // connected, new filters are subscribed and dropped ones unsubscribed at once.
   void set_subscriptions(std::vector<std::string> filters);
 
   // Connects, and keeps reconnecting with backoff until stop().

@@ -219,19 +219,31 @@ class Daemon {
       spdlog::info("request {} on {}: {}{}", reply->request_id, reply->zone,
                    reply->ok ? "ok" : std::string(core::reason_code(reply->code)) + ": ",
                    reply->ok ? "" : reply->message);
-      publish(codec_.encode_reply(*reply));
+      respond(codec_.encode_reply(*reply));
     }
+  }
+
+  // A result goes to the zone's result topic, and also — when the request came over MQTT 5
+  // with a response topic — there, with the request's correlation data.
+  void respond(const control::Outgoing& result) {
+    publish(result);
+    if (!asking_ || asking_->response_topic.empty() || !host_->transport().connected()) return;
+    padtimer::mqtt::Message reply{asking_->response_topic,  result.payload, 1, false, "",
+                                  asking_->correlation_data};
+    host_->transport().publish(reply);
   }
 
   bool on_control(const padtimer::mqtt::Message& m) {
     control::Decoded decoded = codec_.decode(m.topic, m.payload, m.retained);
     if (decoded.ignored()) return false;
+    asking_ = &m;  // the engine answers within handle(): the reply finds its asker here
     if (const auto* rejection = decoded.rejection()) {
       spdlog::info("bad request on {}: {}", m.topic, rejection->payload);
-      publish(*rejection);
+      respond(*rejection);
     } else if (const auto* request = decoded.request()) {
       host_->handle(*request);
     }
+    asking_ = nullptr;
     return true;
   }
 
@@ -506,6 +518,7 @@ class Daemon {
   std::unique_ptr<host::EngineHost> host_;
   std::uint64_t published_for_connect_ = 0;
   std::vector<control::Outgoing> unsent_;               // events from start-up, sent once connected
+  const padtimer::mqtt::Message* asking_ = nullptr;     // the request being handled, if any
   std::optional<config::DaemonConfig> pending_config_;  // reloaded, waiting for idle zones
   bool waiting_logged_ = false;
   bool applying_ = false;
