@@ -194,8 +194,8 @@ json::Value event_json(const core::ZoneEvent& e) {
   return v;
 }
 
-json::Value info_json(const core::EngineConfig& config, std::string_view version,
-                      double time_scale, core::WallTime started_at) {
+json::Value info_json(const core::EngineConfig& config, std::string_view version, double time_scale,
+                      core::WallTime started_at) {
   json::Value zones = json::Value::array();
   for (const auto& z : config.zones)
     zones.push_back(z.id);
@@ -277,7 +277,9 @@ std::string ControlCodec::result_topic(std::string_view zone) const {
   return base_ + "/" + std::string(zone) + "/result";
 }
 
-std::string ControlCodec::info_topic() const { return base_ + "/info"; }
+std::string ControlCodec::info_topic() const {
+  return base_ + "/info";
+}
 
 std::string ControlCodec::history_topic(std::string_view zone) const {
   return base_ + "/" + std::string(zone) + "/history";
@@ -351,9 +353,9 @@ Decoded ControlCodec::decode(std::string_view topic, std::string_view payload, b
         return {bad_request(zone, id_value, "retained commands are refused; publish without -r")};
       }
       if (!is_valid_id(zone)) {
-        return {bad_request(
-            zone, id_value,
-            "zone " + in_quotes(zone) + " is not a valid name: 1-64 characters of A-Z a-z 0-9 _ -")};
+        return {bad_request(zone, id_value,
+                            "zone " + in_quotes(zone) +
+                                " is not a valid name: 1-64 characters of A-Z a-z 0-9 _ -")};
       }
       if (payload.size() > kMaxPayloadBytes) {
         return {bad_request(zone, id_value, too_large(payload.size()))};
@@ -429,7 +431,8 @@ Decoded ControlCodec::decode(std::string_view topic, std::string_view payload, b
       }
     }
     if (!known) {
-      return reject("unknown action " + in_quotes(*action_text) + "; one of " + std::string(kActions));
+      return reject("unknown action " + in_quotes(*action_text) + "; one of " +
+                    std::string(kActions));
     }
 
     const json::Value* routine = doc.find("routine");

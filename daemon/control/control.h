@@ -110,8 +110,8 @@ json::Value reply_json(const core::Reply& reply);
 json::Value state_json(const core::ZoneSnapshot& snapshot, core::WallTime now);
 json::Value event_json(const core::ZoneEvent& event);
 // <base>/info: what this padtimerd runs (zones, routines with their phases).
-json::Value info_json(const core::EngineConfig& config, std::string_view version,
-                      double time_scale, core::WallTime started_at);
+json::Value info_json(const core::EngineConfig& config, std::string_view version, double time_scale,
+                      core::WallTime started_at);
 // <base>/<zone>/history: `sessions` as Store::recent_sessions() returns them, newest first.
 json::Value history_json(std::string_view zone, const std::vector<store::SessionRecord>& sessions);
 

@@ -613,12 +613,13 @@ TEST_F(ControlTest, Iso8601) {
   EXPECT_EQ(iso8601_utc(core::WallTime{} - 1ms), "1969-12-31T23:59:59Z");
 }
 
-
 TEST(Info, ListsZonesAndRoutinesWithTheirPhases) {
   core::EngineConfig c;
   c.zones = {{"bed", "bed_pad", "", 30min, 2h}, {"sofa", "sofa_pad", "", 30min, 2h}};
-  c.routines = {{"evening", {{core::PhaseKind::heat, 20min}, {core::PhaseKind::rest, 5min},
-                             {core::PhaseKind::cold, 10min}}},
+  c.routines = {{"evening",
+                 {{core::PhaseKind::heat, 20min},
+                  {core::PhaseKind::rest, 5min},
+                  {core::PhaseKind::cold, 10min}}},
                 {"quick", {{core::PhaseKind::heat, 15min}}}};
   EXPECT_EQ(control::info_json(c, "0.1.0", 10, kNow).dump(),
             R"({"version":"0.1.0","time_scale":10,"zones":["bed","sofa"],"routines":[)"
@@ -641,16 +642,17 @@ TEST(History, SessionsWithTheirPhasesNewestFirstAsGiven) {
   running.routine = "quick";
   running.started_at = kNow + 2h;
   running.phases = {{0, core::PhaseKind::heat, kNow + 2h, std::nullopt, 61s}};
-  EXPECT_EQ(control::history_json("bed", {running, done}).dump(),
-            R"({"zone":"bed","sessions":[)"
-            R"({"routine":"quick","started_at":"2026-11-24T18:37:33Z","ended_at":null,)"
-            R"("outcome":null,"exposure_s":0,"phases":[{"index":1,"kind":"heat",)"
-            R"("started_at":"2026-11-24T18:37:33Z","ended_at":null,"on_s":61}]},)"
-            R"({"routine":"evening","started_at":"2026-11-24T16:37:33Z",)"
-            R"("ended_at":"2026-11-24T17:12:33Z","outcome":"completed","exposure_s":1800,)"
-            R"("phases":[{"index":1,"kind":"heat","started_at":"2026-11-24T16:37:33Z",)"
-            R"("ended_at":"2026-11-24T16:57:33Z","on_s":1200},{"index":2,"kind":"rest",)"
-            R"("started_at":"2026-11-24T16:57:33Z","ended_at":"2026-11-24T17:02:33Z","on_s":0}]}]})");
+  EXPECT_EQ(
+      control::history_json("bed", {running, done}).dump(),
+      R"({"zone":"bed","sessions":[)"
+      R"({"routine":"quick","started_at":"2026-11-24T18:37:33Z","ended_at":null,)"
+      R"("outcome":null,"exposure_s":0,"phases":[{"index":1,"kind":"heat",)"
+      R"("started_at":"2026-11-24T18:37:33Z","ended_at":null,"on_s":61}]},)"
+      R"({"routine":"evening","started_at":"2026-11-24T16:37:33Z",)"
+      R"("ended_at":"2026-11-24T17:12:33Z","outcome":"completed","exposure_s":1800,)"
+      R"("phases":[{"index":1,"kind":"heat","started_at":"2026-11-24T16:37:33Z",)"
+      R"("ended_at":"2026-11-24T16:57:33Z","on_s":1200},{"index":2,"kind":"rest",)"
+      R"("started_at":"2026-11-24T16:57:33Z","ended_at":"2026-11-24T17:02:33Z","on_s":0}]}]})");
   EXPECT_EQ(control::history_json("sofa", {}).dump(), R"({"zone":"sofa","sessions":[]})");
 }
 
