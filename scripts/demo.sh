@@ -1,12 +1,126 @@
 #!/usr/bin/env bash
-# Sets everything up and runs the demo. Today that is the safety engine's walkthrough in
-# simulated time (a full routine, a rest-interval refusal, an over-temperature cutoff,
-# a daily-cap refusal). The MQTT demo with a private broker, simulated pads and padtimerd
-# replaces it when the daemon lands.
+# The demo: sets everything up, then runs a private mosquitto on a free loopback port,
+# padtimer-sim playing a heat pad (Tasmota plug) and a cold pack (Shelly Plus plug), and
+# padtimerd with config/padtimer.demo.yaml at --time-scale 15, so the routine heat 15 min ->
+# rest 5 min -> cold 10 min plays in two minutes. It starts the routine the way a phone does
+# (padtimerctl start) and shows it live with padtimerctl watch until the session ends.
+#
+#   scripts/demo.sh              the demo
+#   DEMO_SCALE=30 scripts/demo.sh  faster (1-1000)
+#
+# Everything lives in build/demo/ (logs, the state database) and is stopped on exit,
+# Ctrl-C included. Nothing touches port 1883 or any system service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
+SCALE=${DEMO_SCALE:-15}
 
 scripts/install-deps.sh
 cmake -S . -B build
-cmake --build build -j"$(nproc)" --target padtimer-walkthrough
-build/bin/padtimer-walkthrough "$@"
+cmake --build build -j"$(nproc)" --target padtimerd padtimer-sim padtimerctl
+
+RUN=$ROOT/build/demo
+rm -rf "$RUN"
+mkdir -p "$RUN/state"
+PIDS=()
+cleanup() {
+  # padtimerd first (it switches the pads off), then the devices, then the broker.
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+wait_for() {  # wait_for FILE TEXT SECONDS: until FILE contains TEXT
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -q -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "demo: timed out waiting for '$2' in $1:" >&2
+  tail -n 20 "$1" >&2 || true
+  return 1
+}
+
+# mosquitto cannot pick a port itself (port 0 means a unix socket): try random free ones.
+say "private mosquitto on 127.0.0.1"
+MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+PORT=""
+for attempt in $(seq 1 20); do
+  candidate=$((20000 + RANDOM % 40000))
+  {
+    echo "listener $candidate 127.0.0.1"
+    echo "allow_anonymous true"
+    echo "set_tcp_nodelay true"
+    echo "persistence false"
+    echo "log_dest stderr"
+    [ "$(id -u)" = 0 ] && echo "user root"
+  } >"$RUN/mosquitto.conf"
+  "$MOSQUITTO" -c "$RUN/mosquitto.conf" 2>"$RUN/mosquitto.log" &
+  pid=$!
+  # "running" comes only once every listener is open; a taken port ends it with an error.
+  if wait_for "$RUN/mosquitto.log" " running" 5 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
+    PIDS+=("$pid")
+    PORT=$candidate
+    break
+  fi
+  kill "$pid" 2>/dev/null || true
+done
+[ -n "$PORT" ] || { echo "demo: could not start mosquitto on a loopback port" >&2; exit 1; }
+BROKER=mqtt://127.0.0.1:$PORT
+echo "broker $BROKER (log: $RUN/mosquitto.log)"
+
+say "padtimer-sim: a heat pad and a cold pack"
+build/bin/padtimer-sim --broker "$BROKER" --telemetry-period 1s \
+  --device tasmota:heat_pad,topic=demo_heat_pad \
+  --device shelly_rpc:cold_pack,id=shellyplus1-demo-cold,role=cold >"$RUN/sim.log" 2>&1 &
+PIDS=("$!" "${PIDS[@]}")
+wait_for "$RUN/sim.log" "padtimer-sim: connected" 10
+cat "$RUN/sim.log"
+
+say "padtimerd at --time-scale $SCALE"
+sed "s|mqtt://127.0.0.1:1884|$BROKER|" config/padtimer.demo.yaml >"$RUN/padtimer.yaml"
+build/bin/padtimerd --config "$RUN/padtimer.yaml" --state-dir "$RUN/state" \
+  --time-scale "$SCALE" >"$RUN/padtimerd.log" 2>&1 &
+PIDS=("$!" "${PIDS[@]}")
+wait_for "$RUN/padtimerd.log" "mqtt: connected" 10
+cat "$RUN/padtimerd.log"
+
+CTL=(build/bin/padtimerctl --broker "$BROKER")
+# Right after start-up each device must confirm OFF first (state "ready": true).
+for attempt in $(seq 1 50); do
+  "${CTL[@]}" status lower_back 2>/dev/null | grep -q "ready *yes" && break
+  sleep 0.1
+done
+
+say "the phone's view: padtimerctl status"
+"${CTL[@]}" status
+
+say "start the routine like a phone: padtimerctl start lower_back demo"
+"${CTL[@]}" start lower_back demo
+
+say "padtimerctl watch (stops by itself when the session ends)"
+# The end of the session, as a phone's notification would see it.
+mosquitto_sub -h 127.0.0.1 -p "$PORT" -t padtimer/lower_back/event -v >"$RUN/events.log" &
+EVENTS=$!
+PIDS=("$EVENTS" "${PIDS[@]}")
+"${CTL[@]}" watch &
+WATCH=$!
+PIDS=("$WATCH" "${PIDS[@]}")
+wait_for "$RUN/events.log" '"event":"session_ended"' $((3600 / SCALE + 60)) || true
+kill -INT "$WATCH" 2>/dev/null || true
+wait "$WATCH" 2>/dev/null || true
+
+say "a second start is refused: the rest interval holds"
+"${CTL[@]}" start lower_back demo || echo "(padtimerctl exited with status $?)"
+
+say "history, from padtimerd's database (retained on padtimer/lower_back/history)"
+"${CTL[@]}" history lower_back
+
+say "what the simulated devices did"
+grep -E "relay (ON|OFF)|auto-off fired" "$RUN/sim.log" || true
+
+say "done"
+echo "Logs and the state database are in $RUN. Everything started here is stopped now."

@@ -903,7 +903,9 @@ ZoneSnapshot Engine::make_snapshot(const ZoneRuntime& zone) const {
   snap.ready = connected_;
   for (std::size_t i : zone.devices) {
     const DeviceRuntime& d = devices_[i];
-    bool confirmed = !d.awaiting && d.reported == d.commanded;
+    // What the device last reported: a lease re-arm re-sends the same command, and the
+    // state must not flicker to "not ready" until the device answers it.
+    bool confirmed = d.reported == d.commanded;
     snap.ready = snap.ready && confirmed && !d.offline;
     snap.devices.push_back(DeviceSnapshot{d.spec->id, d.spec->role, d.commanded, confirmed,
                                           !d.offline, d.temperature});

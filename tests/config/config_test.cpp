@@ -2,6 +2,7 @@
 // its exact file:line:col; several mistakes come out together; durations parse strictly.
 #include "config/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -57,6 +58,30 @@ const std::string kRoutines =
     "  evening:\n"        // 10
     "    - heat: 20m\n";  // 11
 const std::string kValid = kDevices + kZones + kRoutines;
+
+TEST(Examples, EveryExampleInTheConfigDirectoryLoads) {
+  int examples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(PADTIMER_CONFIG_DIR)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++examples;
+    auto r = load_config(entry.path().string());
+    EXPECT_TRUE(r.config && r.errors.empty()) << entry.path() << ":\n" << all(r);
+  }
+  EXPECT_GE(examples, 3);  // minimal, full, demo
+}
+
+TEST(Examples, DemoRunsOneZoneWithHeatThenCold) {
+  auto r = load_config(PADTIMER_CONFIG_DIR "/padtimer.demo.yaml");
+  ASSERT_TRUE(r.config) << all(r);
+  const auto& c = *r.config;
+  EXPECT_EQ(c.mqtt.url, "mqtt://127.0.0.1:1884");  // scripts/demo.sh rewrites this port
+  ASSERT_EQ(c.engine.zones.size(), 1u);
+  ASSERT_EQ(c.engine.routines.size(), 1u);
+  const auto& phases = c.engine.routines[0].phases;
+  ASSERT_EQ(phases.size(), 3u);
+  EXPECT_EQ(phases[0].kind, core::PhaseKind::heat);
+  EXPECT_EQ(phases[2].kind, core::PhaseKind::cold);
+}
 
 TEST(Examples, MinimalLoads) {
   auto r = load_config(PADTIMER_CONFIG_DIR "/padtimer.minimal.yaml");

@@ -1974,6 +1974,18 @@ TEST(EngineState, DevicesShowTheCommandedOutput) {
   EXPECT_TRUE(snap.ready);
 }
 
+TEST(EngineState, ALeaseRearmDoesNotMakeTheZoneLookNotReady) {
+  Sim s;
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  std::size_t from = s.mark();
+  s.advance(5min);  // several lease re-arms of lb_heat
+  ASSERT_GE(s.since<SetOutput>(from).size(), 4u);
+  auto states = states_of(s, from, "lower_back");
+  ASSERT_FALSE(states.empty());
+  for (const auto& st : states)
+    EXPECT_TRUE(st.ready);
+}
+
 TEST(EngineState, TemperatureIsRepublishedWhenItMovesHalfADegree) {
   EngineConfig c = standard_config();
   SensorSpec heat;
