@@ -449,6 +449,13 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
                      {}};
     }
   }
+  // Reasons that last (rest, cap) before passing ones (broker, readiness): the user learns
+  // when a start will be possible, not merely that a device is still answering.
+  if (auto v = check_session_rest(id, zone.spec->min_rest, zone.last_end, now_)) return v;
+  if (auto v = check_daily_cap(id, zone.spec->daily_cap, exposure_today(zone),
+                               therapy_total(routine), now_)) {
+    return v;
+  }
   if (!connected_) {
     return Verdict{
         Reason::broker_offline,
@@ -456,11 +463,6 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
         {}};
   }
   if (auto v = devices_ready(zone)) return v;
-  if (auto v = check_session_rest(id, zone.spec->min_rest, zone.last_end, now_)) return v;
-  if (auto v = check_daily_cap(id, zone.spec->daily_cap, exposure_today(zone),
-                               therapy_total(routine), now_)) {
-    return v;
-  }
   zone.session =
       SessionRuntime{&routine, local_day(now_.wall, now_.utc_offset), 0, {}, {}, {}, false, {}};
   zone.refresh_at = now_.mono + config_.safety.state_refresh;

@@ -136,7 +136,7 @@ class Daemon {
     host_->start();
     heartbeat();
     watchdog();
-    run_schedules();
+    await_schedules();
     notifier_.ready(status_line());
     spdlog::info("padtimerd {} running: {} zone(s), {} device(s), broker {}", kVersion,
                  config_.engine.zones.size(), config_.engine.devices.size(), config_.mqtt.url);
@@ -161,10 +161,11 @@ class Daemon {
   }
 
   void publish(const control::Outgoing& out) {
-    // Before the first connection (e.g. the start-up session_interrupted event), events
-    // and results wait for it; retained documents are re-published on connect anyway.
+    // Before the first connection (e.g. the start-up session_interrupted event, a start
+    // missed while padtimerd was down), events and results wait for it; retained documents
+    // are re-published on connect anyway.
     if (!host_ || !host_->transport().connected()) {
-      if (!out.retained && host_ == nullptr) unsent_.push_back(out);
+      if (!out.retained && published_for_connect_ == 0) unsent_.push_back(out);
       return;
     }
     host_->transport().publish(out.topic, out.payload, out.qos, out.retained);
@@ -261,6 +262,7 @@ class Daemon {
       notifier_.status(status_line());
     }
     if (pending_config_ && !stopping_ && !applying_) apply_when_idle();
+    if (!schedules_started_ && !stopping_ && connects > 0 && all_devices_off()) start_schedules();
     if (stopping_ && all_devices_off()) finish_stop();
   }
 
@@ -366,6 +368,7 @@ class Daemon {
     codec_ = control::ControlCodec(config_.base_topic, zone_names(config_));
     host_->reconfigure(config_.engine, std::move(drivers), history);
     make_scheduler(scheduler_->checked_until());
+    if (schedules_started_) run_schedules();  // re-armed for the new schedules
     publish_retained();
     notifier_.status(status_line());
     spdlog::info("reload: applied {}: {} zone(s), {} device(s), {} routine(s), {} schedule(s)",
@@ -382,6 +385,24 @@ class Daemon {
       spdlog::info("schedule: {}{}", schedule::describe(s),
                    next ? ", next " + core::describe_moment(*next, now()) : "");
     }
+  }
+
+  // The first poll waits until the broker is connected and every device has confirmed its
+  // start-up OFF: a start missed while padtimerd was down (within its grace) or due right
+  // now would otherwise be refused as broker_offline or device_not_ready. It waits no
+  // longer than a confirmation and its retry: then a start is refused and reported.
+  void await_schedules() {
+    schedule_timer_.expires_after(
+        clock_.real_delay(2 * config_.engine.safety.confirm_timeout + std::chrono::seconds{1}));
+    schedule_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) start_schedules();
+    });
+  }
+
+  void start_schedules() {
+    if (schedules_started_) return;
+    schedules_started_ = true;
+    run_schedules();
   }
 
   // Polls the schedules, starts what is due, and sleeps until the next occurrence — at
@@ -515,6 +536,7 @@ class Daemon {
   asio::steady_timer schedule_timer_;
   std::unique_ptr<schedule::Scheduler> scheduler_;
   std::uint64_t scheduled_starts_ = 0;
+  bool schedules_started_ = false;  // the first poll waits for the broker and the devices
   std::unique_ptr<host::EngineHost> host_;
   std::uint64_t published_for_connect_ = 0;
   std::vector<control::Outgoing> unsent_;               // events from start-up, sent once connected

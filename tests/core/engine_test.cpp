@@ -562,6 +562,16 @@ TEST(EngineStartRefusal, DeviceNotReadyWhileASilentDeviceHasNotConfirmedOff) {
   EXPECT_TRUE(s.request(Action::start, "shoulder", "heat_only").ok);
 }
 
+TEST(EngineStartRefusal, TheRestIntervalIsToldBeforeAPassingDeviceNotReady) {
+  ZoneHistory h;
+  h.zone = "lower_back";
+  h.last_session_end = test_epoch() - 10min;
+  Sim s(standard_config(), {h}, /*connect=*/false);
+  s.silent = {"lb_cold"};
+  s.send(BrokerConnection{true});
+  EXPECT_EQ(s.request(Action::start, "lower_back", "heat_only").code, Reason::rest_interval);
+}
+
 TEST(EngineStartRefusal, DeviceOffline) {
   Sim s;
   s.send(DeviceAvailability{"lb_cold", false});
