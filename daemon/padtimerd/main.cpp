@@ -122,7 +122,9 @@ class Daemon {
     host_->on_activity([this] { on_activity(); });
     // Occurrences since the last one handled were missed while padtimerd was down; at the
     // very first start nothing is behind.
-    make_scheduler(store_.schedules_checked_until().value_or(now.wall));
+    auto checked_until = store_.schedules_checked_until();
+    checked_until_saved_ = checked_until.has_value();
+    make_scheduler(checked_until.value_or(now.wall));
   }
 
   int run() {
@@ -413,7 +415,10 @@ class Daemon {
     auto due = scheduler_->poll(t.wall);
     for (const auto& d : due)
       start_scheduled(d);
-    if (!due.empty()) {
+    // Saved when starts were handled, and once at the very first start: between two saves
+    // no occurrence goes unhandled, so the next start-up knows exactly what it missed.
+    if (!due.empty() || !checked_until_saved_) {
+      checked_until_saved_ = true;
       try {
         store_.set_schedules_checked_until(scheduler_->checked_until());
       } catch (const std::exception& e) {
@@ -536,6 +541,7 @@ class Daemon {
   asio::steady_timer schedule_timer_;
   std::unique_ptr<schedule::Scheduler> scheduler_;
   std::uint64_t scheduled_starts_ = 0;
+  bool checked_until_saved_ = false;
   bool schedules_started_ = false;  // the first poll waits for the broker and the devices
   std::unique_ptr<host::EngineHost> host_;
   std::uint64_t published_for_connect_ = 0;

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "broker.h"
+#include "ctl_runner.h"
 #include "io_thread.h"
 #include "json/json.h"
 #include "mqtt/transport.h"
@@ -213,41 +214,6 @@ const std::string kHistory =
     R"("started_at":"2025-03-03T07:20:00Z","ended_at":"2025-03-03T07:25:00Z","on_s":0},)"
     R"({"index":3,"kind":"cold","started_at":"2025-03-03T07:25:00Z",)"
     R"("ended_at":"2025-03-03T07:35:00Z","on_s":600}]}]})";
-
-// ---- Running padtimerctl --------------------------------------------------------------
-
-enum class Stream { both, stdout_only, stderr_only };
-
-struct Outcome {
-  int exit_code = -1;  // -1: killed or still running after kWait
-  std::string output;
-
-  bool has(const std::string& text) const { return output.find(text) != std::string::npos; }
-};
-
-std::vector<std::string> ctl_argv(const std::vector<std::string>& args, Stream stream) {
-  std::vector<std::string> argv;
-  if (stream == Stream::stderr_only) {
-    argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1 >/dev/null", PADTIMERCTL_PATH};
-  } else if (stream == Stream::stdout_only) {
-    argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>/dev/null", PADTIMERCTL_PATH};
-  } else {
-    argv = {PADTIMERCTL_PATH};
-  }
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
-int exit_code(int wait_status) {
-  return wait_status >= 0 && WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-}
-
-Outcome run_ctl(const std::vector<std::string>& args, Stream stream = Stream::both) {
-  ChildProcess ctl(ctl_argv(args, stream));
-  const int status = ctl.wait(kWait);
-  ctl.wait_for_line("\x01", 2s);  // matches nothing: reads the rest of the output
-  return {exit_code(status), ctl.output()};
-}
 
 class Ctl : public ::testing::Test {
  protected:
