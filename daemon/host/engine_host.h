@@ -46,7 +46,6 @@ class EngineHost {
   void handle(const core::Event& event);
 
   const core::Engine& engine() const { return *engine_; }
-  const Clock& clock() const { return clock_; }
   mqtt::Transport& transport() { return transport_; }
   void on_activity(Activity activity) { activity_ = std::move(activity); }
 
