@@ -311,7 +311,8 @@ class Daemon {
              s.tls->key_password + (s.tls->verify_hostname ? "1" : "0");
     };
     return a.url == b.url && a.client_id == b.client_id && a.username == b.username &&
-           a.password == b.password && a.keep_alive == b.keep_alive && tls_key(a) == tls_key(b);
+           a.password == b.password && a.keep_alive == b.keep_alive && a.protocol == b.protocol &&
+           tls_key(a) == tls_key(b);
   }
 
   void apply_when_idle() {
