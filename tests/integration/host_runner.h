@@ -3,19 +3,16 @@
 // on the io thread, and waiting is woken by the host's own activity, never by a sleep.
 #pragma once
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <future>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "host/clock.h"
 #include "host/engine_host.h"
+#include "io_thread.h"
 
 namespace padtimer::testing {
 
@@ -24,34 +21,28 @@ class HostRunner {
   HostRunner(core::EngineConfig config, host::EngineHost::Drivers drivers,
              mqtt::Settings settings) {
     host_ = std::make_unique<host::EngineHost>(
-        io_, std::move(config), std::move(drivers), std::vector<core::ZoneHistory>{},
+        io_.io(), std::move(config), std::move(drivers), std::vector<core::ZoneHistory>{},
         std::move(settings), host::Clock{}, [this](const core::Command& c) { record(c); });
     host_->on_activity([this] { poke(); });
-    boost::asio::post(io_, [this] { host_->start(); });
-    thread_ = std::thread([this] { io_.run(); });
+    boost::asio::post(io_.io(), [this] { host_->start(); });
   }
 
   ~HostRunner() { stop(/*clean=*/true); }
 
   // clean=false: the process "dies": no OFF, no offline status, the io thread just stops.
   void stop(bool clean) {
-    if (!thread_.joinable()) return;
+    if (!host_) return;
     if (clean) {
       run([this] { host_->stop(); });
     }
-    work_.reset();
     io_.stop();
-    thread_.join();
     host_.reset();  // Paho's client goes with it; its session ends without a goodbye
   }
 
   // Runs `f` on the io thread and returns its result.
   template <typename F>
   auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return io_.run(std::move(f));
   }
 
   void request(core::Request r) {
@@ -107,12 +98,8 @@ class HostRunner {
     return activity_;
   }
 
-  boost::asio::io_context io_;
-  // Paho's threads post into io_ at any time: keep run() going even with no timer armed.
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-      boost::asio::make_work_guard(io_);
+  IoThread io_;  // before the host: it outlives it
   std::unique_ptr<host::EngineHost> host_;
-  std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::uint64_t activity_ = 0;

@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "broker.h"
+#include "io_thread.h"
 #include "mqtt/transport.h"
 #include "process.h"
 
@@ -74,17 +75,15 @@ class TransportRunner {
     handlers.message = [this](const mqtt::Message& m) {
       record([&m](Events& e) { e.messages.push_back(m); });
     };
-    transport_ = std::make_unique<mqtt::Transport>(io_, std::move(settings), std::move(handlers));
+    transport_ =
+        std::make_unique<mqtt::Transport>(io_.io(), std::move(settings), std::move(handlers));
     transport_->set_subscriptions(std::move(subscriptions));
-    boost::asio::post(io_, [this] { transport_->start(); });
-    thread_ = std::thread([this] { io_.run(); });
+    boost::asio::post(io_.io(), [this] { transport_->start(); });
   }
 
   ~TransportRunner() {
     stop();
-    work_.reset();
     io_.stop();
-    thread_.join();
     transport_.reset();  // after the io thread: nothing runs the Transport any more
   }
 
@@ -128,10 +127,7 @@ class TransportRunner {
  private:
   template <typename F>
   auto run(F f) -> decltype(f()) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return io_.run(std::move(f));
   }
 
   template <typename F>
@@ -141,13 +137,8 @@ class TransportRunner {
     cv_.notify_all();
   }
 
-  // Declared before the Transport and the thread: it outlives both.
-  boost::asio::io_context io_;
-  // Paho's threads post into io_ at any time: keep run() going with nothing else queued.
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-      boost::asio::make_work_guard(io_);
+  IoThread io_;  // declared before the Transport: it outlives it
   std::unique_ptr<mqtt::Transport> transport_;
-  std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;
   Events events_;
