@@ -454,6 +454,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
         return fail("--fault needs NAME=FAULT, e.g. --fault lb_heat=welded");
       }
       out.config.faults.emplace_back(v->substr(0, eq), v->substr(eq + 1));
+    } else if (arg == "--record") {
+      auto v = value();
+      if (!v || v->empty()) return fail("--record needs a file to append output changes to");
+      out.config.record_path = *v;
     } else if (arg == "--telemetry-period") {
       auto v = value();
       auto d = v ? parse_duration(*v) : std::nullopt;
@@ -631,7 +635,7 @@ std::string usage_text() {
 SYNOPSIS
     padtimer-sim --broker URL [--config FILE.yaml] [--device FAMILY:NAME[,key=value...]]...
                  [--fault NAME=FAULT[,FAULT...]]... [--telemetry-period DURATION]
-                 [--verbose] [--help]
+                 [--record FILE] [--verbose] [--help]
 
 DESCRIPTION
     padtimer-sim connects to an MQTT broker and plays any number of devices, each speaking
@@ -664,6 +668,12 @@ OPTIONS
     --telemetry-period DURATION
         How often devices report temperature and the sim reports physical state
         (default 10s). DURATION: 10s, 1.5s, 500ms, 2m, 1h, or a number of seconds.
+    --record FILE
+        Appends one JSON line to FILE for each device at start and at every change of a
+        device's physical output, stamped by the sim's own monotonic clock (CLOCK_MONOTONIC,
+        the same clock for every process on the machine):
+          {"t_ns":123456789,"device":"heat_pad","role":"heat","output":"heat"}
+        What the devices really did, for tests that check safety from the device side.
     -v, --verbose
         Also log MQTT connection details on stderr.
     -h, --help

@@ -36,6 +36,8 @@ struct SimConfig {
   std::vector<DeviceSpec> devices;
   std::vector<std::pair<std::string, std::string>> faults;  // --fault NAME=FAULT
   bool verbose = false;
+  // --record FILE: every change of a device's physical output, one JSON line each.
+  std::string record_path;
 };
 
 struct FamilyInfo {

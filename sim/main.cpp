@@ -4,9 +4,12 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,10 +64,28 @@ int main(int argc, char** argv) {
   }
   const std::size_t count = devices.size();
 
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> record_file(nullptr, &std::fclose);
+  if (!cli.config.record_path.empty()) {
+    record_file.reset(std::fopen(cli.config.record_path.c_str(), "a"));
+    if (!record_file) {
+      std::fprintf(stderr, "padtimer-sim: error: cannot open --record file '%s': %s\n",
+                   cli.config.record_path.c_str(), std::strerror(errno));
+      return 1;
+    }
+  }
+
   try {
     boost::asio::io_context io;
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     sim::Simulator simulator(io, cli.config.broker, std::move(devices), print_line);
+    if (record_file) {
+      // Flushed per line: a test reads the file while the sim runs, and a killed sim loses
+      // nothing it recorded.
+      simulator.set_recorder([file = record_file.get()](const std::string& line) {
+        std::fprintf(file, "%s\n", line.c_str());
+        std::fflush(file);
+      });
+    }
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       print_line(std::string("padtimer-sim: stopping (") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +

@@ -69,6 +69,7 @@ Simulator::~Simulator() = default;
 
 void Simulator::start() {
   for (auto& slot : slots_) {
+    record(*slot);
     if (slot->device->link_wanted()) slot->transport->start();
     arm(*slot);
   }
@@ -97,6 +98,7 @@ void Simulator::apply(Slot& slot, Reaction reaction) {
     slot.transport->publish(p.topic, p.payload, p.qos, p.retained);
   }
   if (reaction.physical_changed) publish_physical(slot);
+  if (slot.device->output() != slot.recorded) record(slot);
   if (!stopped_) {
     if (reaction.link == Link::go_offline) {
       slot.transport->stop();
@@ -107,6 +109,17 @@ void Simulator::apply(Slot& slot, Reaction reaction) {
     }
   }
   arm(slot);
+}
+
+void Simulator::record(Slot& slot) {
+  slot.recorded = slot.device->output();
+  if (!record_) return;
+  auto t = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  // Device names are letters, digits, '_', '-' and '.' (checked by the config): no escaping.
+  record_("{\"t_ns\":" + std::to_string(t.count()) + ",\"device\":\"" + slot.device->name() +
+          "\",\"role\":\"" + std::string(to_string(slot.device->role())) + "\",\"output\":\"" +
+          std::string(to_string(slot.recorded)) + "\"}");
 }
 
 void Simulator::arm(Slot& slot) {

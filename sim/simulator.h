@@ -23,6 +23,10 @@ class Simulator {
             std::vector<std::unique_ptr<Device>> devices, Printer print);
   ~Simulator();
 
+  // Called with one JSON line per device at start and at every change of a device's
+  // physical output (see --record). Set before start().
+  void set_recorder(Printer record) { record_ = std::move(record); }
+
   void start();
   // Publishes every offline availability, disconnects every client and cancels every timer,
   // so io_context::run() returns.
@@ -36,11 +40,13 @@ class Simulator {
     std::unique_ptr<mqtt::Transport> transport;
     std::unique_ptr<boost::asio::steady_timer> timer;
     bool connected = false;
+    Output recorded = Output::off;  // the output last given to the recorder
   };
 
   static Now now();
   void apply(Slot& slot, Reaction reaction);
   void arm(Slot& slot);
+  void record(Slot& slot);
   void publish_physical(const Slot& slot);
   void on_device_connected(Slot& slot);
   void on_device_lost(Slot& slot, const std::string& cause);
@@ -50,6 +56,7 @@ class Simulator {
   boost::asio::io_context& io_;
   std::string broker_;
   Printer print_;
+  Printer record_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::unique_ptr<mqtt::Transport> control_;
   bool control_connected_ = false;

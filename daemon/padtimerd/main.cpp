@@ -107,6 +107,9 @@ class Daemon {
         schedule_timer_(io_) {
     core::Now now = clock_.now();
     started_at_ = now.wall;
+    // After a crash, a pad may have stayed ON until the next heartbeat was due and then for
+    // its lease: the rest interval counts from then.
+    store_.set_run_on_after_death(kHeartbeatPeriod + config_.engine.safety.lease);
     auto history = store_.load_history(now.wall, now.utc_offset);
     padtimer::mqtt::Settings mqtt = config_.mqtt;
     if (mqtt.status_topic.empty()) mqtt.status_topic = config_.base_topic + "/status";

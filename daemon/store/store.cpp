@@ -271,8 +271,9 @@ void touch(sqlite3* db, const fs::path& path, std::int64_t session, std::int64_t
 }
 
 // Closes the sessions that never ended (of `zone`, or all) as interrupted at their
-// last_seen_at, their open phases with the time ON load_history() assumes for them.
-int close_running(sqlite3* db, const fs::path& path, const std::string* zone) {
+// last_seen_at plus `run_on`, their open phases at last_seen_at with the time ON
+// load_history() assumes for them.
+int close_running(sqlite3* db, const fs::path& path, const std::string* zone, Duration run_on) {
   std::string filter = zone ? " AND s.zone = ?2" : "";
   Statement phases(db, path,
                    "UPDATE phases AS p SET "
@@ -288,10 +289,11 @@ int close_running(sqlite3* db, const fs::path& path, const std::string* zone) {
   phases.run();
 
   Statement sessions(db, path,
-                     std::string("UPDATE sessions AS s SET ended_at = s.last_seen_at, outcome = ?1 "
-                                 "WHERE s.ended_at IS NULL") +
+                     std::string("UPDATE sessions AS s SET ended_at = s.last_seen_at + ?3, "
+                                 "outcome = ?1 WHERE s.ended_at IS NULL") +
                          filter);
   sessions.bind(1, kInterruptedOutcome);
+  sessions.bind(3, std::int64_t{run_on.count()});
   if (zone) sessions.bind(2, *zone);
   sessions.run();
   return sqlite3_changes(db);
@@ -369,7 +371,7 @@ void Store::record(const core::ZoneEvent& event) {
   switch (event.kind) {
     case core::EventKind::session_started: {
       // A session of this zone still open was never ended: it is interrupted, not resumed.
-      close_running(db, path_, &event.zone);
+      close_running(db, path_, &event.zone, run_on_);
       Statement(db, path_,
                 "INSERT INTO sessions(zone, routine, started_at, last_seen_at) VALUES (?, ?, ?, ?)")
           .bind(1, event.zone)
@@ -468,8 +470,9 @@ std::vector<core::ZoneHistory> Store::load_history(WallTime now,
   Transaction tx(db, path_, "BEGIN");
   std::vector<core::ZoneHistory> out;
   Statement zones(db, path_,
-                  "SELECT zone, max(coalesce(ended_at, last_seen_at)), max(ended_at IS NULL) "
+                  "SELECT zone, max(coalesce(ended_at, last_seen_at + ?1)), max(ended_at IS NULL) "
                   "FROM sessions GROUP BY zone ORDER BY zone");
+  zones.bind(1, std::int64_t{run_on_.count()});
   while (zones.step()) {
     core::ZoneHistory h;
     h.zone = zones.text(0);
@@ -497,7 +500,7 @@ std::vector<core::ZoneHistory> Store::load_history(WallTime now,
 
 int Store::mark_interrupted() {
   Transaction tx(db_.get(), path_);
-  int closed = close_running(db_.get(), path_, nullptr);
+  int closed = close_running(db_.get(), path_, nullptr, run_on_);
   tx.commit();
   return closed;
 }

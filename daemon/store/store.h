@@ -81,6 +81,12 @@ class Store {
 
   const std::filesystem::path& path() const { return path_; }
 
+  // A session that never ended (the process died) may have kept a device ON this long after
+  // its last sign of life: up to a heartbeat period unrecorded, then the device's own
+  // auto-off lease. Such a session counts as ended that much later, so the rest interval
+  // after a crash starts when the pad may last have been ON. Default: zero.
+  void set_run_on_after_death(core::Duration run_on) { run_on_ = run_on; }
+
   // Consumes the engine's events in order, each in one transaction: session_started,
   // phase_started, phase_ended, session_ended; any other event of a running session only
   // refreshes its last_seen_at. Throws StoreError.
@@ -91,15 +97,15 @@ class Store {
   void heartbeat(core::WallTime now);
 
   // One entry per zone that has any session: the latest session end (for a session that
-  // never ended, its last_seen_at, with session_interrupted set) and the exposure of the
-  // sessions that started on the local day of `now`. Throws StoreError.
+  // never ended, its last_seen_at plus the run-on, with session_interrupted set) and the exposure
+  // of the sessions that started on the local day of `now`. Throws StoreError.
   std::vector<core::ZoneHistory> load_history(core::WallTime now,
                                               std::chrono::minutes utc_offset) const;
 
   // Closes every session that never ended (the process died) with outcome "interrupted",
-  // ending at its last_seen_at, and its open phase with the time ON load_history() assumed.
-  // Call it after the engine was given load_history(), so each is reported once. Returns
-  // the number of sessions closed. Throws StoreError.
+  // ending at its last_seen_at plus the run-on, and its open phase (at last_seen_at) with the time
+  // ON load_history() assumed. Call it after the engine was given load_history(), so each is
+  // reported once. Returns the number of sessions closed. Throws StoreError.
   int mark_interrupted();
 
   // The latest `limit` sessions (of `zone`, or of every zone when empty), newest first,
@@ -120,6 +126,7 @@ class Store {
 
   std::unique_ptr<sqlite3, Closer> db_;
   std::filesystem::path path_;
+  core::Duration run_on_{};
 };
 
 struct OpenResult {

@@ -265,6 +265,36 @@ TEST(Store, AnInterruptedSessionIsReportedOnceWithItsLastSignOfLifeAsItsEnd) {
   EXPECT_EQ(store.mark_interrupted(), 0);
 }
 
+TEST(Store, AnInterruptedSessionEndsWhenItsDevicesMayLastHaveBeenOn) {
+  TempDir dir;
+  WallTime start = utc(2026, 3, 10, 8, 0);
+  {
+    Store store = open_ok(dir.path());
+    store.record(event("lower_back", EventKind::session_started, start));
+    store.record(event("lower_back", EventKind::phase_started, start, 0, PhaseKind::heat));
+    store.heartbeat(start + 5min);
+  }
+  // Killed after the 5 min heartbeat: a pad may have stayed ON up to the next heartbeat
+  // and then for its lease; the rest interval counts from then, the phase from what is known.
+  Store store = open_ok(dir.path());
+  store.set_run_on_after_death(30s + 2min);
+  auto history = store.load_history(start + 1h, 0min);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_TRUE(history[0].session_interrupted);
+  EXPECT_EQ(*history[0].last_session_end, start + 5min + 2min + 30s);
+  EXPECT_EQ(history[0].exposure, 5min);
+
+  EXPECT_EQ(store.mark_interrupted(), 1);
+  history = store.load_history(start + 1h, 0min);
+  EXPECT_FALSE(history[0].session_interrupted);
+  EXPECT_EQ(*history[0].last_session_end, start + 5min + 2min + 30s);  // kept after closing
+  auto sessions = store.recent_sessions(1);
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].outcome, "interrupted");
+  EXPECT_EQ(*sessions[0].ended_at, start + 5min + 2min + 30s);
+  EXPECT_EQ(*sessions[0].phases[0].ended_at, start + 5min);
+}
+
 TEST(Store, AnOpenPhaseCountsAtMostTheLongestPhase) {
   TempDir dir;
   Store store = open_ok(dir.path());
