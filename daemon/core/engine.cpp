@@ -315,7 +315,14 @@ void Engine::on_report(const DeviceReport& report) {
   if (!index) return;  // not ours: drivers only forward configured devices, so ignore
   DeviceRuntime& d = devices_[*index];
   ZoneRuntime& zone = zones_[d.zone];
+  const std::optional<Output> was = d.reported;
   d.reported = report.output;
+  // The rest counts from when the pads are known OFF: a device that goes OFF with no session
+  // running (the confirmation after a session's end, its own auto-off after a fault, one
+  // found ON at start-up) moves the end of the last session to now.
+  if (!zone.session && was && *was != Output::off && report.output == Output::off) {
+    zone.last_end = {now_.mono, now_.wall};
+  }
   if (report.output == d.commanded) {
     if (!d.awaiting) return;
     d.awaiting = false;

@@ -620,6 +620,47 @@ TEST(EngineRestInterval, NextStartAllowedExactlyMinRestAfterTheEnd) {
   EXPECT_TRUE(ok.ok) << ok.message;
 }
 
+TEST(EngineRestInterval, CountsFromWhenASilentPadSwitchedItselfOff) {
+  Sim s;
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  s.advance(30s);
+  ASSERT_EQ(s.physical("lb_heat"), Output::heat);
+  s.silent = {"lb_heat"};  // stops answering: the lease re-arm at +60 s is never confirmed
+  s.advance(60s);
+  auto ended = s.events(EventKind::session_ended);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(code(ended[0].reason), "ack_timeout");
+  WallTime session_end = ended[0].at;
+
+  // The pad is still ON until its own auto-off; then it says so. The rest starts there.
+  s.advance(70s);
+  s.silent.clear();
+  s.send(DeviceReport{"lb_heat", Output::off});
+  WallTime pad_off = s.now().wall;
+  ASSERT_GT(pad_off, session_end);
+  ASSERT_TRUE(s.request(Action::reset, "lower_back").ok);
+  EXPECT_EQ(s.snap("lower_back").next_allowed_start,
+            std::optional<WallTime>(pad_off + 60min));
+  s.advance(60min - 1ms);
+  EXPECT_EQ(code(s.request(Action::start, "lower_back", "heat_only").code), "rest_interval");
+  s.advance(1ms);
+  Reply ok = s.request(Action::start, "lower_back", "heat_only");
+  EXPECT_TRUE(ok.ok) << ok.message;
+}
+
+TEST(EngineRestInterval, APadThatWasOnByItselfNeedsTheRestToo) {
+  Sim s;
+  s.send(DeviceReport{"lb_heat", Output::heat});  // ON by itself (a button, found ON)
+  ASSERT_EQ(code(s.snap("lower_back").fault), "unexpected_state");
+  ASSERT_EQ(s.physical("lb_heat"), Output::off);  // told OFF, and it confirmed
+  WallTime pad_off = s.now().wall;
+  ASSERT_TRUE(s.request(Action::reset, "lower_back").ok);
+  Reply r = s.request(Action::start, "lower_back", "heat_only");
+  EXPECT_EQ(code(r.code), "rest_interval") << r.message;
+  EXPECT_EQ(s.snap("lower_back").next_allowed_start,
+            std::optional<WallTime>(pad_off + 60min));
+}
+
 TEST(EngineRestInterval, WallClockJumpForwardDoesNotShortenTheRest) {
   Sim s;
   ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
