@@ -639,8 +639,7 @@ TEST(EngineRestInterval, CountsFromWhenASilentPadSwitchedItselfOff) {
   WallTime pad_off = s.now().wall;
   ASSERT_GT(pad_off, session_end);
   ASSERT_TRUE(s.request(Action::reset, "lower_back").ok);
-  EXPECT_EQ(s.snap("lower_back").next_allowed_start,
-            std::optional<WallTime>(pad_off + 60min));
+  EXPECT_EQ(s.snap("lower_back").next_allowed_start, std::optional<WallTime>(pad_off + 60min));
   s.advance(60min - 1ms);
   EXPECT_EQ(code(s.request(Action::start, "lower_back", "heat_only").code), "rest_interval");
   s.advance(1ms);
@@ -657,8 +656,7 @@ TEST(EngineRestInterval, APadThatWasOnByItselfNeedsTheRestToo) {
   ASSERT_TRUE(s.request(Action::reset, "lower_back").ok);
   Reply r = s.request(Action::start, "lower_back", "heat_only");
   EXPECT_EQ(code(r.code), "rest_interval") << r.message;
-  EXPECT_EQ(s.snap("lower_back").next_allowed_start,
-            std::optional<WallTime>(pad_off + 60min));
+  EXPECT_EQ(s.snap("lower_back").next_allowed_start, std::optional<WallTime>(pad_off + 60min));
 }
 
 TEST(EngineRestInterval, WallClockJumpForwardDoesNotShortenTheRest) {
