@@ -13,6 +13,7 @@ packages=(
   libyaml-cpp-dev
   libsqlite3-dev sqlite3
   mosquitto mosquitto-clients openssl
+  libfaketime
   systemd
   tzdata
 )

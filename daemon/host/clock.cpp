@@ -33,11 +33,13 @@ core::Now system_now() {
   return now;
 }
 
-Clock::Clock(double scale) : scale_(scale), origin_(system_now()) {
+Clock::Clock(double scale, std::optional<core::WallTime> wall_origin)
+    : scale_(scale), origin_(system_now()) {
   if (!(scale >= 1.0 && scale <= kMaxScale)) {
     throw std::invalid_argument("the time scale must be from 1 to " +
                                 std::to_string(static_cast<int>(kMaxScale)));
   }
+  if (wall_origin) origin_.wall = *wall_origin;
 }
 
 core::Now Clock::now() const {

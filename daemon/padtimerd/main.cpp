@@ -630,8 +630,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
+    // A scaled clock goes on across restarts from the origin its state directory keeps.
+    std::optional<core::WallTime> origin;
+    if (args.time_scale != 1.0) {
+      origin = opened.store->time_scale_origin();
+      if (!origin) {
+        origin = host::system_now().wall;
+        opened.store->set_time_scale_origin(*origin);
+      }
+    }
     Daemon daemon(std::move(cfg), std::move(*opened.store), args.config,
-                  host::Clock{args.time_scale}, !args.log_level.empty());
+                  host::Clock{args.time_scale, origin}, !args.log_level.empty());
     return daemon.run();
   } catch (const std::exception& e) {
     spdlog::error("cannot run: {}", e.what());

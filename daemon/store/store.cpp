@@ -179,6 +179,7 @@ CREATE TABLE IF NOT EXISTS daemon_state (
 )sql";
 
 constexpr std::string_view kSchedulesCheckedUntil = "schedules_checked_until";  // ms, UTC
+constexpr std::string_view kTimeScaleOrigin = "time_scale_origin";  // ms, UTC: real wall time
 
 std::string corrupt_message(const fs::path& path, const std::string& detail) {
   return "state database " + path.string() + " is corrupt: " + detail +
@@ -556,20 +557,36 @@ std::vector<SessionRecord> Store::recent_sessions(int limit, std::string_view zo
   return out;
 }
 
-std::optional<WallTime> Store::schedules_checked_until() const {
+std::optional<WallTime> Store::saved_time(std::string_view key) const {
   Statement q(db_.get(), path_, "SELECT value FROM daemon_state WHERE key = ?");
-  q.bind(1, kSchedulesCheckedUntil);
+  q.bind(1, key);
   if (!q.step()) return std::nullopt;
   return from_ms(q.int64(0));
 }
 
-void Store::set_schedules_checked_until(WallTime t) {
+void Store::save_time(std::string_view key, WallTime t) {
   Statement(db_.get(), path_,
             "INSERT INTO daemon_state(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-      .bind(1, kSchedulesCheckedUntil)
+      .bind(1, key)
       .bind(2, to_ms(t))
       .run();
+}
+
+std::optional<WallTime> Store::schedules_checked_until() const {
+  return saved_time(kSchedulesCheckedUntil);
+}
+
+void Store::set_schedules_checked_until(WallTime t) {
+  save_time(kSchedulesCheckedUntil, t);
+}
+
+std::optional<WallTime> Store::time_scale_origin() const {
+  return saved_time(kTimeScaleOrigin);
+}
+
+void Store::set_time_scale_origin(WallTime t) {
+  save_time(kTimeScaleOrigin, t);
 }
 
 }  // namespace padtimer::store

@@ -117,12 +117,20 @@ class Store {
   std::optional<core::WallTime> schedules_checked_until() const;
   void set_schedules_checked_until(core::WallTime t);
 
+  // Under --time-scale: the real wall time the scaled clock runs from, so that it goes on
+  // where it was after a restart instead of starting again from the real time. Absent until
+  // first set. Throws StoreError.
+  std::optional<core::WallTime> time_scale_origin() const;
+  void set_time_scale_origin(core::WallTime t);
+
  private:
   struct Closer {
     void operator()(sqlite3* db) const;
   };
 
   Store(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path);
+  std::optional<core::WallTime> saved_time(std::string_view key) const;
+  void save_time(std::string_view key, core::WallTime t);
 
   std::unique_ptr<sqlite3, Closer> db_;
   std::filesystem::path path_;

@@ -47,5 +47,20 @@ TEST(Clock, ScaledStartsAtTheRealTime) {
   EXPECT_GE(scaled.mono, before.mono);
 }
 
+TEST(Clock, ScaledGoesOnFromAKeptOrigin) {
+  // Started an hour ago at 10 times: the scaled wall clock is ten hours on from there, the
+  // real hour included, and it goes on at 10 times.
+  Now before = system_now();
+  Clock clock{10.0, before.wall - 1h};
+  Now scaled = clock.now();
+  Now after = system_now();
+  EXPECT_EQ(clock.wall_origin(), before.wall - 1h);
+  EXPECT_GE(scaled.wall, before.wall - 1h + 10h);
+  EXPECT_LE(scaled.wall, after.wall - 1h + 10h + 10 * (after.wall - before.wall) + 1ms);
+  // The monotonic clock starts at the real one: it is only compared within a process.
+  EXPECT_GE(scaled.mono, before.mono);
+  EXPECT_LE(scaled.mono - after.mono, 10 * (after.mono - before.mono) + 1ms);
+}
+
 }  // namespace
 }  // namespace padtimer::host

@@ -68,6 +68,27 @@ bool ChildProcess::read_some(std::chrono::milliseconds timeout) {
   return true;
 }
 
+const std::string& ChildProcess::drain() {
+  while (out_fd_ >= 0) {
+    pollfd p{out_fd_, POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0) break;
+    if (!read_some(std::chrono::milliseconds::zero())) break;  // closed
+  }
+  return output_;
+}
+
+void ChildProcess::read_any(const std::vector<ChildProcess*>& processes,
+                            std::chrono::milliseconds timeout) {
+  std::vector<pollfd> fds;
+  for (ChildProcess* p : processes) {
+    if (p != nullptr && p->out_fd_ >= 0) fds.push_back({p->out_fd_, POLLIN, 0});
+  }
+  if (!fds.empty()) poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
+  for (ChildProcess* p : processes) {
+    if (p != nullptr) p->drain();
+  }
+}
+
 std::optional<std::string> ChildProcess::wait_for_line(const std::string& needle,
                                                        std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;

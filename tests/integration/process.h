@@ -27,6 +27,15 @@ class ChildProcess {
   // Everything read so far (for failure messages).
   const std::string& output() const { return output_; }
 
+  // Reads whatever the child has written by now, without waiting: a long-running child must
+  // never block on a full pipe while the test waits on something else.
+  const std::string& drain();
+
+  // Waits until any of `processes` has written something (at most `timeout`), then drains
+  // them all. The way to wait on several children's events at once.
+  static void read_any(const std::vector<ChildProcess*>& processes,
+                       std::chrono::milliseconds timeout);
+
   void signal(int sig);
   // Waits for exit; returns the exit status as waitpid reports it, or -1 after `timeout`.
   int wait(std::chrono::milliseconds timeout);

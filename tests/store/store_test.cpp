@@ -595,6 +595,20 @@ TEST(Store, SchedulesCheckedUntilSurvivesReopening) {
   EXPECT_EQ(open_ok(dir.path()).schedules_checked_until(), later);
 }
 
+TEST(Store, TheTimeScaleOriginIsKeptApartFromTheScheduleProgress) {
+  TempDir dir;
+  const WallTime origin = utc(2026, 3, 10, 7, 0);
+  {
+    Store store = open_ok(dir.path());
+    EXPECT_FALSE(store.time_scale_origin());
+    store.set_time_scale_origin(origin);
+    store.set_schedules_checked_until(origin + 3h);
+  }
+  Store store = open_ok(dir.path());
+  EXPECT_EQ(store.time_scale_origin(), origin);
+  EXPECT_EQ(store.schedules_checked_until(), origin + 3h);
+}
+
 // A version 1 database from before the table existed opens, and gains it.
 TEST(Store, ADatabaseWithoutTheDaemonStateTableStillOpens) {
   TempDir dir;
