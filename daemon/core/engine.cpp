@@ -326,6 +326,7 @@ void Engine::on_report(const DeviceReport& report) {
   if (report.output == d.commanded) {
     if (!d.awaiting) return;
     d.awaiting = false;
+    if (d.commanded != Output::off) d.lease_until = d.lease_sent_until;
     if (report.output == Output::off) try_switch_on(zone);
     return;
   }
@@ -419,10 +420,24 @@ void Engine::on_broker(const BrokerConnection& connection) {
     return;
   }
   broker_lost_at_.reset();
-  // Re-establish every device's commanded state: the broker may have lost our commands
-  // and devices may have switched themselves off by their lease.
+  // Re-establish every device's commanded state: the broker may have lost our commands.
+  // A device whose lease ran out meanwhile has switched itself off: never switch it back
+  // on behind the user's back; its session pauses, as for any pad switched off outside
+  // padtimer.
   for (std::size_t d = 0; d < devices_.size(); ++d) {
-    command(d, devices_[d].commanded, Confirmation::restart);
+    DeviceRuntime& device = devices_[d];
+    const bool lease_ran_out = device.commanded != Output::off && device.spec->auto_off &&
+                               device.lease_until && *device.lease_until <= now_.mono;
+    if (lease_ran_out) {
+      ZoneRuntime& zone = zones_[device.zone];
+      command(d, Output::off, Confirmation::restart);
+      pause_session(zone, Reason::unexpected_state,
+                    device.spec->id +
+                        " switched itself off by its auto-off lease while the broker was "
+                        "unreachable; the session is paused: resume or stop it");
+      continue;
+    }
+    command(d, device.commanded, Confirmation::restart);
   }
 }
 
@@ -810,6 +825,8 @@ void Engine::command(std::size_t index, Output output, Confirmation confirmation
     d.watch_due = false;
     d.watch_baseline.reset();
     d.rearm_at.reset();
+    d.lease_sent_until.reset();
+    d.lease_until.reset();
   } else if (!was_on) {
     d.on_since = now_.mono;
     const SensorSpec* sensor = d.spec->sensor ? &*d.spec->sensor : nullptr;
@@ -833,13 +850,20 @@ void Engine::transmit(std::size_t index) {
   DeviceRuntime& d = devices_[index];
   if (!connected_) {
     d.transmitted = false;
-    // Still emitted: the transport may hold it, and at start-up OFF comes first.
-    out_.push_back(SetOutput{d.spec->id, d.commanded, lease_for(d)});
+    // An OFF is still emitted: the transport may hold it, and at start-up OFF comes first.
+    // An ON is not: held until the broker is back, it would arrive stale (after the device
+    // switched itself off, or just before the OFF of a session that faulted meanwhile);
+    // the reconnect re-establishes what is still wanted.
+    if (d.commanded == Output::off)
+      out_.push_back(SetOutput{d.spec->id, d.commanded, std::nullopt});
     return;
   }
   d.transmitted = true;
   auto lease = lease_for(d);
-  if (lease) d.rearm_at = now_.mono + config_.safety.lease_rearm;
+  if (lease) {
+    d.rearm_at = now_.mono + config_.safety.lease_rearm;
+    d.lease_sent_until = now_.mono + *lease;
+  }
   out_.push_back(SetOutput{d.spec->id, d.commanded, lease});
 }
 

@@ -1789,6 +1789,39 @@ TEST(EngineBroker, ShortOutageRecommandsEveryDeviceAndTheSessionContinues) {
   EXPECT_EQ(rearms[1].at - t0, 6min + 50s);
 }
 
+TEST(EngineBroker, NoOnIsSentWhileTheBrokerIsDownAndAnExpiredLeasePausesTheSession) {
+  EngineConfig c = standard_config();
+  c.safety.broker_grace = 5min;  // longer than the lease can carry the pad
+  Sim s(c);
+  MonoTime t0 = s.now().mono;
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  s.advance(5min + 30s);  // the 5:00 re-arm was confirmed: the pad stays ON until 7:00
+  s.send(BrokerConnection{false});
+  std::size_t down = s.mark();
+  s.advance(2min);  // the 6:00 re-arm falls in the outage
+  EXPECT_TRUE(s.outputs_for("lb_heat", down).empty())
+      << "an ON held by the transport would arrive stale";
+  std::size_t back = s.mark();
+  s.send(BrokerConnection{true});  // 7:30: the pad has switched itself off by now
+
+  auto heat = s.timed_outputs("lb_heat", back);
+  ASSERT_EQ(heat.size(), 1u);
+  EXPECT_EQ(name(heat[0].set.output), "off");
+  EXPECT_EQ(heat[0].at - t0, 7min + 30s);
+  auto paused = s.events(EventKind::paused, back);
+  ASSERT_EQ(paused.size(), 1u);
+  EXPECT_EQ(code(paused[0].reason), "unexpected_state");
+  EXPECT_EQ(paused[0].message,
+            "lb_heat switched itself off by its auto-off lease while the broker was unreachable; "
+            "the session is paused: resume or stop it");
+  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
+  EXPECT_TRUE(s.events(EventKind::fault, back).empty());
+  // Resuming is the user's choice, and switches it on again.
+  std::size_t resume = s.mark();
+  ASSERT_TRUE(s.request(Action::resume, "lower_back").ok);
+  EXPECT_EQ(name(s.outputs_for("lb_heat", resume).at(0).output), "heat");
+}
+
 // ---- Stop, stop_all, schedules -------------------------------------------------------
 
 TEST(EngineStop, StopEndsTheSessionAndSwitchesOff) {
