@@ -426,8 +426,11 @@ void Engine::on_broker(const BrokerConnection& connection) {
   // padtimer.
   for (std::size_t d = 0; d < devices_.size(); ++d) {
     DeviceRuntime& device = devices_[d];
-    const bool lease_ran_out = device.commanded != Output::off && device.spec->auto_off &&
-                               device.lease_until && *device.lease_until <= now_.mono;
+    // The earliest the lease may have run out: from the latest ON the device confirmed,
+    // else from the latest one sent (if it arrived, it has run out by then).
+    const auto expiry = device.lease_until ? device.lease_until : device.lease_sent_until;
+    const bool lease_ran_out =
+        device.commanded != Output::off && device.spec->auto_off && expiry && *expiry <= now_.mono;
     if (lease_ran_out) {
       ZoneRuntime& zone = zones_[device.zone];
       command(d, Output::off, Confirmation::restart);

@@ -69,8 +69,9 @@ class Engine {
     int attempts = 0;
     MonoTime confirm_deadline{};
     std::optional<MonoTime> rearm_at;
-    // Until when the device keeps itself ON by its auto-off lease: from the latest ON it
-    // confirmed (a re-arm sent but never confirmed may have been lost with the broker).
+    // Until when the device keeps itself ON by its auto-off lease: from the latest ON sent,
+    // and from the latest ON it confirmed (a re-arm sent but never confirmed may have been
+    // lost with the broker).
     std::optional<MonoTime> lease_sent_until;
     std::optional<MonoTime> lease_until;
     // Set while commanded ON: telemetry freshness and the response watch start here.

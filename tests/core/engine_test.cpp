@@ -1822,6 +1822,24 @@ TEST(EngineBroker, NoOnIsSentWhileTheBrokerIsDownAndAnExpiredLeasePausesTheSessi
   EXPECT_EQ(name(s.outputs_for("lb_heat", resume).at(0).output), "heat");
 }
 
+TEST(EngineBroker, AnUnconfirmedOnWhoseLeaseRanOutIsNotResentEither) {
+  EngineConfig c = standard_config();
+  c.safety.broker_grace = 5min;
+  Sim s(c);
+  s.silent = {"lb_heat"};  // it may have switched on, but its confirmation never came
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  s.advance(1s);
+  s.send(BrokerConnection{false});
+  s.advance(2min);  // the 120 s lease sent with the ON has run out
+  s.silent.clear();
+  std::size_t back = s.mark();
+  s.send(BrokerConnection{true});
+  auto heat = s.outputs_for("lb_heat", back);
+  ASSERT_EQ(heat.size(), 1u);
+  EXPECT_EQ(name(heat[0].output), "off");
+  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
+}
+
 // ---- Stop, stop_all, schedules -------------------------------------------------------
 
 TEST(EngineStop, StopEndsTheSessionAndSwitchesOff) {

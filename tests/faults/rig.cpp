@@ -247,9 +247,19 @@ ChildProcess& Rig::phone() {
   return *phone_;
 }
 
-bool Rig::wait_ready(int i, std::size_t& cursor, Millis timeout) {
-  return wait_line(phone(), cursor, {"padtimer/" + zone(i) + "/state ", R"("ready":true)"}, timeout)
-      .has_value();
+bool Rig::wait_ready(int i, Millis timeout) {
+  const std::string prefix = "\npadtimer/" + zone(i) + "/state ";
+  return wait_until(
+      [&] {
+        // The zone's latest state, as the phone last heard it.
+        const std::string& out = phone().output();
+        std::size_t at = out.rfind(prefix);
+        if (at == std::string::npos) return false;
+        std::size_t end = out.find('\n', at + 1);
+        return end != std::string::npos &&
+               out.substr(at, end - at).find(R"("ready":true)") != std::string::npos;
+      },
+      timeout);
 }
 
 bool Rig::wait_until(const std::function<bool()>& done, Millis timeout) {
@@ -301,9 +311,19 @@ std::vector<OutputChange> Rig::record() {
 }
 
 int Rig::check_invariants(Tally& tally) {
-  auto violations = faults::check_invariants(record(), layouts(), limits_, monotonic_ns());
-  for (const std::string& v : violations)
-    ADD_FAILURE() << "invariant violated: " << v;
+  const auto changes = record();
+  auto violations = faults::check_invariants(changes, layouts(), limits_, monotonic_ns());
+  if (!violations.empty() && tally.violations == 0) {
+    // The device-side evidence, once: every output change, with seconds since the first.
+    std::string evidence;
+    for (const OutputChange& c : changes) {
+      evidence += std::to_string((c.t_ns - changes.front().t_ns) / 1'000'000) + " ms " + c.device +
+                  " " + c.output + "\n";
+    }
+    ADD_FAILURE() << "the device record:\n" << evidence;
+  }
+  for (std::size_t i = static_cast<std::size_t>(tally.violations); i < violations.size(); ++i)
+    ADD_FAILURE() << "invariant violated: " << violations[i];
   tally.violations = static_cast<int>(violations.size());
   return tally.violations;
 }
