@@ -89,8 +89,8 @@ class Rig {
   // at the first use and again after a broker restart. Its lines are "padtimer/status
   // online", "padtimer/<zone>/event {json}" and "padtimer/<zone>/state {json}".
   ChildProcess& phone();
-  // Waits for a state of zone `i` saying ready after the phone's `cursor`.
-  bool wait_ready(int i, std::size_t& cursor, Millis timeout);
+  // Waits until the latest state of zone `i` the phone heard says ready.
+  bool wait_ready(int i, Millis timeout);
 
   // --- Waiting. Every wait drains every process's output, so none blocks on a full pipe.
   bool wait_until(const std::function<bool()>& done, Millis timeout);
