@@ -178,13 +178,15 @@ TEST(MakeDevices, DuplicatesAndUnknownNamesAreRefused) {
 TEST(CommandLine, FullRun) {
   auto cli = parse_command_line({"--broker", "mqtt://127.0.0.1:1884", "--device",
                                  "tasmota:lb_heat,pulsetime=220", "--device=json_pad:lb_cold",
-                                 "--fault", "lb_heat=silent", "--telemetry-period", "2s", "-v"});
+                                 "--fault", "lb_heat=silent", "--telemetry-period", "2s", "-v",
+                                 "--record", "/tmp/relays.jsonl"});
   ASSERT_EQ(cli.action, CommandLine::Action::run) << cli.error;
   EXPECT_EQ(cli.config.broker, "mqtt://127.0.0.1:1884");
   EXPECT_EQ(cli.config.devices.size(), 2u);
   EXPECT_EQ(cli.config.faults.size(), 1u);
   EXPECT_DOUBLE_EQ(cli.config.telemetry_period.count(), 2.0);
   EXPECT_TRUE(cli.config.verbose);
+  EXPECT_EQ(cli.config.record_path, "/tmp/relays.jsonl");
 }
 
 TEST(CommandLine, HelpAndErrors) {
@@ -202,6 +204,7 @@ TEST(CommandLine, HelpAndErrors) {
   EXPECT_TRUE(contains(error_of({"--device", "tasmota"}), "expected FAMILY:NAME"));
   EXPECT_TRUE(contains(error_of({"--fault", "welded"}), "--fault needs NAME=FAULT"));
   EXPECT_TRUE(contains(error_of({"--telemetry-period", "0"}), "got '0'"));
+  EXPECT_TRUE(contains(error_of({"--record"}), "--record needs a file"));
   EXPECT_TRUE(contains(error_of({"--config", "/nonexistent/sim.yaml", "--broker", "mqtt://h:1"}),
                        "/nonexistent/sim.yaml: cannot read the file"));
 }
