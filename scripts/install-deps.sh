@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git clang-format
+  clang libclang-rt-14-dev
   libgtest-dev googletest libgmock-dev libbenchmark-dev
   libboost-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev

@@ -603,8 +603,10 @@ std::vector<std::unique_ptr<Device>> make_devices(const SimConfig& config, Now s
     devices.push_back(std::move(device));
   }
   for (const auto& [name, words] : config.faults) {
+    // clang 14 cannot capture a structured binding in a lambda: capture a plain reference.
+    const std::string& wanted = name;
     auto it = std::find_if(devices.begin(), devices.end(),
-                           [&](const auto& d) { return d->name() == name; });
+                           [&](const auto& d) { return d->name() == wanted; });
     if (it == devices.end()) {
       if (!names.count(name)) {
         problems.push_back("--fault " + name + "=" + words + ": no device named '" + name + "'");
