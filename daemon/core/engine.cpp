@@ -987,6 +987,12 @@ bool Engine::confirmed(const std::string& device) const {
   return !d.awaiting && d.reported == d.commanded;
 }
 
+bool Engine::all_off_confirmed() const {
+  return std::all_of(devices_.begin(), devices_.end(), [](const DeviceRuntime& d) {
+    return d.commanded == Output::off && !d.awaiting && d.reported == d.commanded;
+  });
+}
+
 Duration Engine::exposure(const std::string& zone, LocalDay day) const {
   return exposure_on(zones_.at(zone_index_.at(zone)), day);
 }

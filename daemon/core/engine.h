@@ -53,6 +53,9 @@ class Engine {
   // std::out_of_range for an unknown device.
   Output commanded(const std::string& device) const;
   bool confirmed(const std::string& device) const;
+  // Every device commanded OFF and confirmed: commanded(d) == off && confirmed(d) for all d,
+  // without a lookup by name per device (the daemon asks after every message at start-up).
+  bool all_off_confirmed() const;
   // Exposure counted for a zone on a local day. Throws std::out_of_range if unknown.
   Duration exposure(const std::string& zone, LocalDay day) const;
 

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
 
 namespace padtimer::host {
 
@@ -27,6 +29,21 @@ EngineHost::EngineHost(boost::asio::io_context& io, core::EngineConfig config, D
 void EngineHost::adopt_drivers(Drivers drivers) {
   drivers_ = std::move(drivers);
   driver_by_device_.clear();
+  topic_index_.clear();
+  wildcard_drivers_.clear();
+  for (std::size_t i = 0; i < drivers_.size(); ++i) {
+    for (const auto& filter : drivers_[i]->subscriptions()) {
+      if (filter.find_first_of("+#") != std::string::npos) {
+        if (wildcard_drivers_.empty() || wildcard_drivers_.back() != i)
+          wildcard_drivers_.push_back(i);
+      } else {
+        topic_index_.emplace_back(std::hash<std::string_view>{}(filter), i);
+      }
+    }
+  }
+  std::sort(topic_index_.begin(), topic_index_.end());
+  topic_index_.erase(std::unique(topic_index_.begin(), topic_index_.end()), topic_index_.end());
+  topic_index_.shrink_to_fit();
   reported_problems_.clear();
   for (const auto& driver : drivers_) {
     driver_by_device_[driver->device().id] = driver.get();
@@ -85,7 +102,19 @@ void EngineHost::on_message(const mqtt::Message& message) {
     return;
   }
   bool matched = false;
-  for (const auto& driver : drivers_) {
+  std::vector<std::size_t> listeners = wildcard_drivers_;
+  const std::size_t hash = std::hash<std::string_view>{}(message.topic);
+  auto first = std::lower_bound(topic_index_.begin(), topic_index_.end(),
+                                std::pair<std::size_t, std::size_t>{hash, 0});
+  for (auto it = first; it != topic_index_.end() && it->first == hash; ++it)
+    listeners.push_back(it->second);
+  // In configuration order, as when every driver was asked.
+  if (!wildcard_drivers_.empty()) {
+    std::sort(listeners.begin(), listeners.end());
+    listeners.erase(std::unique(listeners.begin(), listeners.end()), listeners.end());
+  }
+  for (std::size_t index : listeners) {
+    const auto& driver = drivers_[index];
     auto decoded = driver->decode(message.topic, message.payload);
     if (!decoded) continue;
     matched = true;
