@@ -406,6 +406,9 @@ class Daemon {
   void start_schedules() {
     if (schedules_started_) return;
     schedules_started_ = true;
+    // The start-up burst (every device's LWT, OFF and confirmation, every zone's retained
+    // state) is over: glibc keeps the heap it grew to. 10,000 zones: 156 MB -> 44 MB.
+    malloc_trim(0);
     run_schedules();
   }
 
