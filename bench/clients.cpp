@@ -2,6 +2,8 @@
 
 #include <mqtt/async_client.h>
 
+#include "mqtt/nodelay.h"
+
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -31,7 +33,7 @@ MqttClient::MqttClient(const std::string& uri, const std::string& client_id, Han
   opts.set_keep_alive_interval(std::chrono::seconds{60});
   client_->connect(opts)->wait_for(std::chrono::seconds{10});
   if (!client_->is_connected()) throw std::runtime_error("cannot connect to " + uri);
-  set_tcp_nodelay_everywhere();
+  padtimer::mqtt::disable_nagle_on_tcp_sockets();
 }
 
 MqttClient::~MqttClient() {

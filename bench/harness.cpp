@@ -198,23 +198,6 @@ Broker::Broker(const std::string& mosquitto_path, const std::string& extra_confi
   throw std::runtime_error("mosquitto did not start:\n" + child_->log());
 }
 
-int set_tcp_nodelay_everywhere() {
-  int count = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc/self/fd", ec)) {
-    int fd = std::atoi(entry.path().filename().c_str());
-    int type = 0, domain = 0;
-    socklen_t len = sizeof type;
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
-    len = sizeof domain;
-    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) continue;
-    if (domain != AF_INET && domain != AF_INET6) continue;
-    int on = 1;
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) ++count;
-  }
-  return count;
-}
-
 // ---- NotifySocket -------------------------------------------------------------------------
 
 NotifySocket::NotifySocket(const std::string& path) : path_(path) {

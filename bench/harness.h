@@ -105,12 +105,6 @@ class NotifySocket {
 
 int free_loopback_port();
 
-// Sets TCP_NODELAY on every TCP socket this process has open; returns how many. Paho C
-// 1.3.11 (Debian 12) never sets it (eclipse-paho/paho.mqtt.c#530): a QoS 1 publish that
-// follows the PUBACK of a received message then waits ~40 ms for the broker's delayed ACK.
-// The bench's own clients must not carry that into the floor they measure.
-int set_tcp_nodelay_everywhere();
-
 // ---- /proc ------------------------------------------------------------------------------
 
 struct ThreadSample {

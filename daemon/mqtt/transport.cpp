@@ -1,17 +1,13 @@
 #include "mqtt/transport.h"
 
+#include "mqtt/nodelay.h"
+
 #include <spdlog/spdlog.h>
 
 #include <mqtt/async_client.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
-#include <cstdlib>
-#include <filesystem>
 #include <stdexcept>
 
 namespace padtimer::mqtt {
@@ -100,28 +96,6 @@ const char* protocol_name(Settings::Protocol p) {
 std::string property_text(const ::mqtt::properties& props, ::mqtt::property::code code) {
   if (!props.contains(code)) return {};
   return ::mqtt::get<std::string>(props, code);
-}
-
-// Paho C 1.3.11 never sets TCP_NODELAY on its socket (eclipse-paho/paho.mqtt.c#530) and
-// offers no way to reach it. With Nagle on, a publish that follows the PUBACK of a received
-// QoS 1 message (a device command right after a request or a confirmation) waits for the
-// broker's delayed ACK: ~40 ms measured by bench/ on loopback. So it is set here on every
-// TCP socket of the process: Paho's is the only one padtimerd, padtimerctl and the tests
-// have, and TCP_NODELAY only ever sends sooner.
-void disable_nagle_on_tcp_sockets() {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-    int fd = std::atoi(entry.path().filename().c_str());
-    int type = 0;
-    int domain = 0;
-    socklen_t len = sizeof type;
-    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) continue;
-    len = sizeof domain;
-    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) continue;
-    if (domain != AF_INET && domain != AF_INET6) continue;
-    int on = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  }
 }
 
 }  // namespace
