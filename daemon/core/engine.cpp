@@ -988,9 +988,8 @@ bool Engine::confirmed(const std::string& device) const {
 }
 
 bool Engine::all_off_confirmed() const {
-  return std::all_of(devices_.begin(), devices_.end(), [](const DeviceRuntime& d) {
-    return d.commanded == Output::off && !d.awaiting && d.reported == d.commanded;
-  });
+  return std::all_of(devices_.begin(), devices_.end(),
+                     [this](const DeviceRuntime& d) { return confirmed_off(d); });
 }
 
 Duration Engine::exposure(const std::string& zone, LocalDay day) const {
