@@ -216,8 +216,10 @@ struct Marks {
   }
 };
 
-const std::vector<std::string> kTopKeys = {"mqtt",    "state_dir", "log_level", "safety",
-                                           "devices", "zones",     "routines",  "schedules"};
+const std::vector<std::string> kTopKeys = {"mqtt",     "state_dir", "log_level",
+                                           "safety",   "devices",   "zones",
+                                           "routines", "schedules", "home_assistant"};
+const std::vector<std::string> kHomeAssistantKeys = {"discovery", "discovery_prefix"};
 const std::vector<std::string> kMqttKeys = {"url", "client_id",  "username", "password",
                                             "tls", "base_topic", "protocol"};
 const std::vector<std::string> kMqttProtocols = {"5", "3.1.1"};
@@ -300,12 +302,28 @@ class Parser {
     if (auto e = section("routines")) routines(*e);  // before zones' schedules need them
     if (auto e = section("zones")) zones(*e);
     if (auto e = section("schedules")) schedules(*e);
+    if (auto e = section("home_assistant")) home_assistant(*e);
     validate_engine();
     check_driver_options();
     return std::move(c_);
   }
 
  private:
+  void home_assistant(const Entry& section) {
+    auto& ha = c_.home_assistant;
+    for (const auto& e :
+         l_.entries(section.value, section.value_pos, "home_assistant", kHomeAssistantKeys)) {
+      if (e.key == "discovery") {
+        if (auto b = l_.boolean(e)) ha.discovery = *b;
+      } else if (auto t = l_.text(e, "an MQTT topic like homeassistant, or \"\" for none")) {
+        if (auto why = topic_problem(*t); !t->empty() && !why.empty())
+          l_.error(e.value_pos, "discovery_prefix " + why + ", got " + quoted(*t));
+        else
+          ha.discovery_prefix = *t;
+      }
+    }
+  }
+
   void mqtt(const Entry& section) {
     Pos url_pos = section.key_pos, tls_pos = section.key_pos;
     for (const auto& e : l_.entries(section.value, section.value_pos, "mqtt", kMqttKeys)) {

@@ -34,6 +34,13 @@ struct DaemonConfig {
   };
   std::vector<Device> device_drivers;  // same order as engine.devices
   std::vector<Schedule> schedules;
+  // Home Assistant MQTT discovery: one device per zone under <discovery_prefix>/device/.
+  struct HomeAssistant {
+    bool discovery = true;
+    std::string discovery_prefix = "homeassistant";  // empty: no discovery
+    bool enabled() const { return discovery && !discovery_prefix.empty(); }
+  };
+  HomeAssistant home_assistant;
 };
 
 struct ConfigError {

@@ -19,6 +19,7 @@
 
 #include "config/config.h"
 #include "control/control.h"
+#include "control/home_assistant.h"
 #include "core/time_format.h"
 #include "host/clock.h"
 #include "host/engine_host.h"
@@ -63,8 +64,16 @@ SIGHUP reloads the configuration file. It is validated first: a bad file is refu
 every error logged, and the running configuration stays. A good one is applied as soon as
 no session is running (a running session finishes with the routine and limits it started
 with); applying it switches every device OFF again and keeps rest intervals, today's
-exposure and latched faults. Changes to the mqtt section, base_topic and state_dir take
-effect at the next restart.
+exposure and latched faults. Changes to the mqtt section, base_topic, state_dir and
+home_assistant take effect at the next restart.
+
+Home Assistant: unless the config says home_assistant: {discovery: false}, each zone is
+published for MQTT discovery as a Home Assistant device (retained, on
+homeassistant/device/<base>_<zone>/config): start buttons per routine, stop, pause, resume
+and reset buttons, phase, remaining, exposure, next-start, temperature and fault sensors,
+available while padtimerd is online. Published at every connection and when Home
+Assistant announces itself on homeassistant/status; a zone removed from the config is
+removed from Home Assistant.
 
 Exit status: 0 after a clean stop, 1 when it cannot run (state database, broker URL),
 2 for bad arguments or an invalid configuration.
@@ -121,8 +130,13 @@ class Daemon {
     if (int n = store_.mark_interrupted(); n > 0) {
       spdlog::warn("{} session(s) were running when padtimerd stopped; none is resumed", n);
     }
-    host_->add_topics(codec_.subscriptions(),
-                      [this](const padtimer::mqtt::Message& m) { return on_control(m); });
+    std::vector<std::string> filters = codec_.subscriptions();
+    if (config_.home_assistant.enabled()) {
+      discovery_.emplace(config_.home_assistant.discovery_prefix, config_.base_topic, kVersion);
+      filters.push_back(discovery_->status_topic());
+    }
+    host_->add_topics(std::move(filters),
+                      [this](const padtimer::mqtt::Message& m) { return on_message(m); });
     host_->on_activity([this] { on_activity(); });
     // Occurrences since the last one handled were missed while padtimerd was down; at the
     // very first start nothing is behind.
@@ -205,6 +219,43 @@ class Daemon {
       publish_state(host_->engine().snapshot(z.id));
       publish_history(z.id);
     }
+    publish_discovery();
+  }
+
+  // Home Assistant's discovery documents, and the removal of what the state database says
+  // was published for zones (or components) no longer in the config — or of everything when
+  // discovery is off. Only while connected: what is recorded as published must have gone
+  // out, or a removal could be lost. Every connection publishes it all again.
+  void publish_discovery() {
+    if (!host_->transport().connected()) return;
+    try {
+      auto before = store_.discovery_published();
+      if (!discovery_ && before.empty()) return;
+      auto plan = discovery_ ? discovery_->publish(config_.engine, before)
+                             : control::HomeAssistantDiscovery::remove_all(before);
+      for (const auto& out : plan.messages) {
+        publish(out);
+        if (out.payload.empty()) spdlog::info("home assistant: removed {}", out.topic);
+      }
+      if (plan.published != before) store_.set_discovery_published(plan.published);
+      if (discovery_) {
+        spdlog::debug("home assistant: discovery published for {} zone(s) under {}/device/",
+                      config_.engine.zones.size(), config_.home_assistant.discovery_prefix);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("state database: {}", e.what());
+    }
+  }
+
+  bool on_message(const padtimer::mqtt::Message& m) {
+    if (discovery_ && m.topic == discovery_->status_topic()) {
+      if (discovery_->is_birth(m.topic, m.payload)) {
+        spdlog::info("home assistant is online ({}): publishing discovery again", m.topic);
+        publish_discovery();
+      }
+      return true;
+    }
+    return on_control(m);
   }
 
   void on_command(const core::Command& command) {
@@ -289,15 +340,18 @@ class Daemon {
     }
     config::DaemonConfig next = std::move(*result.config);
     // Needs a new connection or another database: only a restart does that.
+    const auto& ha = next.home_assistant;
     if (!same_connection(next.mqtt, config_.mqtt) || next.base_topic != config_.base_topic ||
-        next.state_dir != config_.state_dir) {
+        next.state_dir != config_.state_dir || ha.enabled() != config_.home_assistant.enabled() ||
+        (ha.enabled() && ha.discovery_prefix != config_.home_assistant.discovery_prefix)) {
       spdlog::warn(
-          "reload: changes to the mqtt section, base_topic or state_dir take effect at the next "
-          "restart; the rest is applied");
+          "reload: changes to the mqtt section, base_topic, state_dir or home_assistant take "
+          "effect at the next restart; the rest is applied");
     }
     next.mqtt = config_.mqtt;
     next.base_topic = config_.base_topic;
     next.state_dir = config_.state_dir;
+    next.home_assistant = config_.home_assistant;
     pending_config_ = std::move(next);
     waiting_logged_ = false;
     apply_when_idle();
@@ -537,6 +591,7 @@ class Daemon {
   host::Clock clock_;     // the host has a copy: same origin, same scale
   core::WallTime started_at_{};
   control::ControlCodec codec_;
+  std::optional<control::HomeAssistantDiscovery> discovery_;  // when home_assistant.enabled()
   host::SystemdNotifier notifier_;
   asio::io_context io_;  // before the host, so the host (and its MQTT client) dies first
   asio::signal_set signals_;

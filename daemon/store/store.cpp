@@ -178,6 +178,18 @@ CREATE TABLE IF NOT EXISTS daemon_state (
 );
 )sql";
 
+// What Home Assistant discovery has published (topic, component id, platform), so that a
+// zone or component gone from the config is removed there even across a restart. Added
+// like daemon_state.
+constexpr const char* kDiscoveryTable = R"sql(
+CREATE TABLE IF NOT EXISTS ha_discovery (
+  topic TEXT NOT NULL,
+  component TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  PRIMARY KEY (topic, component)
+);
+)sql";
+
 constexpr std::string_view kSchedulesCheckedUntil = "schedules_checked_until";  // ms, UTC
 constexpr std::string_view kTimeScaleOrigin = "time_scale_origin";  // ms, UTC: real wall time
 
@@ -245,6 +257,7 @@ std::string prepare(sqlite3* db, const fs::path& path) {
     // Versions below kSchemaVersion would be migrated here; 1 is the first.
   }
   exec(db, path, kDaemonStateTable);
+  exec(db, path, kDiscoveryTable);
   tx.commit();
   return {};
 }
@@ -587,6 +600,28 @@ std::optional<WallTime> Store::time_scale_origin() const {
 
 void Store::set_time_scale_origin(WallTime t) {
   save_time(kTimeScaleOrigin, t);
+}
+
+Store::Discovered Store::discovery_published() const {
+  Discovered out;
+  Statement q(db_.get(), path_, "SELECT topic, component, platform FROM ha_discovery");
+  while (q.step())
+    out[q.text(0)][q.text(1)] = q.text(2);
+  return out;
+}
+
+void Store::set_discovery_published(const Discovered& published) {
+  Transaction tx(db_.get(), path_);
+  Statement(db_.get(), path_, "DELETE FROM ha_discovery").run();
+  Statement insert(db_.get(), path_,
+                   "INSERT INTO ha_discovery(topic, component, platform) VALUES (?, ?, ?)");
+  for (const auto& [topic, components] : published) {
+    for (const auto& [component, platform] : components) {
+      insert.bind(1, topic).bind(2, component).bind(3, platform).run();
+      insert.reset();
+    }
+  }
+  tx.commit();
 }
 
 }  // namespace padtimer::store

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -122,6 +123,12 @@ class Store {
   // first set. Throws StoreError.
   std::optional<core::WallTime> time_scale_origin() const;
   void set_time_scale_origin(core::WallTime t);
+
+  // What Home Assistant discovery has published: discovery topic -> component id ->
+  // platform. The setter replaces it all in one transaction. Throw StoreError.
+  using Discovered = std::map<std::string, std::map<std::string, std::string>>;
+  Discovered discovery_published() const;
+  void set_discovery_published(const Discovered& published);
 
  private:
   struct Closer {

@@ -131,6 +131,8 @@ TEST(Examples, FullLoadsWithEveryOption) {
   EXPECT_EQ(c.schedules[0].grace, 15min);
   EXPECT_EQ(c.schedules[1].days, (std::array<bool, 7>{true, true, true, true, true, false, false}));
   EXPECT_EQ(make_drivers(c, "padtimer").size(), 5u);
+  EXPECT_TRUE(c.home_assistant.discovery);
+  EXPECT_EQ(c.home_assistant.discovery_prefix, "homeassistant");
 }
 
 TEST(Load, MissingFile) {
@@ -153,7 +155,7 @@ TEST(Errors, UnknownTopLevelKey) {
   auto msg = only_error(kValid + "colour: blue\n", "12:1");
   EXPECT_EQ(msg,
             "12:1: unknown key 'colour' in the top level; allowed: mqtt, state_dir, log_level, "
-            "safety, devices, zones, routines, schedules");
+            "safety, devices, zones, routines, schedules, home_assistant");
 }
 
 TEST(Errors, UnknownNestedKey) {
@@ -199,7 +201,7 @@ TEST(Errors, WrongTypes) {
 TEST(Errors, MissingSections) {
   EXPECT_EQ(only_error(kDevices + kZones, "1:1"),
             "1:1: the routines section is missing; top-level keys: mqtt, state_dir, log_level, "
-            "safety, devices, zones, routines, schedules");
+            "safety, devices, zones, routines, schedules, home_assistant");
   auto e = errors("");
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].substr(0, 4), "1:1:");
@@ -530,6 +532,32 @@ TEST(Errors, MqttProtocol) {
             "13:13: protocol must be one of 5, 3.1.1, got '3.1'");
   EXPECT_EQ(only_error(kValid + "mqtt:\n  url: mqtt://b:1883\n  protocol: v5\n", "14:13"),
             "14:13: protocol must be one of 5, 3.1.1, got 'v5'");
+}
+
+TEST(Errors, HomeAssistant) {
+  auto ha = [](const std::string& extra) {
+    auto r = parse_config(kValid + extra, "t.yaml");
+    EXPECT_TRUE(r.config) << all(r);
+    return r.config ? r.config->home_assistant : DaemonConfig::HomeAssistant{};
+  };
+  // On by default, under Home Assistant's own default prefix.
+  EXPECT_TRUE(ha("").enabled());
+  EXPECT_EQ(ha("").discovery_prefix, "homeassistant");
+  EXPECT_FALSE(ha("home_assistant:\n  discovery: false\n").enabled());
+  EXPECT_FALSE(ha("home_assistant:\n  discovery_prefix: \"\"\n").enabled());
+  auto custom = ha("home_assistant:\n  discovery: true\n  discovery_prefix: hass/disc\n");
+  EXPECT_TRUE(custom.enabled());
+  EXPECT_EQ(custom.discovery_prefix, "hass/disc");
+  EXPECT_EQ(only_error(kValid + "home_assistant:\n  discovery_prefix: ha/#\n", "13:21"),
+            "13:21: discovery_prefix must not contain MQTT wildcards + or #, got 'ha/#'");
+  EXPECT_EQ(only_error(kValid + "home_assistant:\n  discovery: yes\n", "13:14"),
+            "13:14: discovery must be true or false, got 'yes'");
+  auto unknown = errors(kValid + "home_assistant:\n  prefix: ha\n");
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_NE(unknown[0].find("13:3: unknown key 'prefix' in home_assistant; allowed: discovery, "
+                            "discovery_prefix"),
+            std::string::npos)
+      << unknown[0];
 }
 
 TEST(Errors, EmptyValueAtItsKey) {

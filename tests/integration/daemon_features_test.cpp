@@ -551,6 +551,83 @@ TEST_F(Padtimerd, Mqtt5RequestIsAnsweredOnItsResponseTopic) {
   EXPECT_NE(reply->find(R"("code":"bad_request")"), std::string::npos) << *reply;
 }
 
+// ---- Home Assistant discovery ----------------------------------------------------------
+
+TEST_F(Padtimerd, HomeAssistantDiscoveryFollowsTheZones) {
+  const std::string back = "homeassistant/device/padtimer_back/config";
+  const std::string neck = "homeassistant/device/padtimer_neck/config";
+  write_config({.neck = true, .schedules = ""});
+  auto ha = subscribe({"homeassistant/#"});
+  auto d = start_daemon();
+  // Retained at start-up, one device per zone.
+  ASSERT_TRUE(wait_for_all(*ha, {neck + " {", R"("cmps")"}, kWait)) << ha->output();
+  auto doc = retained(back);
+  ASSERT_TRUE(doc);
+  auto parsed = json::parse(*doc);
+  ASSERT_TRUE(parsed.value) << *doc;
+  EXPECT_EQ(parsed.value->find("dev")->find("ids")->dump(), R"(["padtimer_back"])");
+  EXPECT_EQ(text_member(*parsed.value, "availability_topic"), "padtimer/status");
+  const json::Value* start = parsed.value->find("cmps")->find("start_evening");
+  ASSERT_TRUE(start) << *doc;
+  EXPECT_EQ(text_member(*start, "command_topic"), "padtimer/back/start");
+
+  // Home Assistant restarts: its birth message brings every document again.
+  send("homeassistant/status", "online");
+  EXPECT_TRUE(d->wait_for_line("home assistant is online", kWait)) << d->output();
+  EXPECT_TRUE(ha->wait_for_line(back + " {", kWait)) << ha->output();
+  EXPECT_TRUE(ha->wait_for_line(neck + " {", kWait)) << ha->output();
+
+  // Its buttons work: the start button's topic and payload start the routine.
+  ASSERT_TRUE(ready()) << phone_->output() << d->output();
+  send(text_member(*start, "command_topic"), text_member(*start, "payload_press"));
+  EXPECT_TRUE(wait_for_all(*phone_, {"padtimer/back/state ", R"("status":"heat")"}, kWait))
+      << phone_->output() << d->output();
+  send("padtimer/back/stop", "PRESS");  // the stop button: Home Assistant's default payload
+  EXPECT_TRUE(wait_for_all(*phone_, {"padtimer/back/event ", R"("outcome":"stopped")"}, kWait))
+      << phone_->output() << d->output();
+
+  // A zone removed by a reload is removed from Home Assistant: an empty retained payload.
+  write_config();
+  d->signal(SIGHUP);
+  EXPECT_TRUE(d->wait_for_line("home assistant: removed " + neck, kWait)) << d->output();
+  for (;;) {
+    auto line = ha->wait_for_line(neck, kWait);
+    ASSERT_TRUE(line) << ha->output();
+    if (line->find('{') == std::string::npos) break;
+  }
+  EXPECT_FALSE(retained(neck)) << "still retained";
+  EXPECT_TRUE(retained(back));
+  EXPECT_EQ(stop_daemon(*d), 0) << d->output();
+
+  // Across a restart too: the state database remembers what was published.
+  write_config({.neck = true, .schedules = ""});
+  d = start_daemon();
+  ASSERT_TRUE(wait_for_all(*ha, {neck + " {", R"("cmps")"}, kWait)) << ha->output();
+  EXPECT_EQ(stop_daemon(*d), 0) << d->output();
+  write_config();
+  d = start_daemon();
+  EXPECT_TRUE(seen_or_wait(*d, "home assistant: removed " + neck, kWait)) << d->output();
+  EXPECT_FALSE(retained(neck)) << "still retained";
+}
+
+TEST_F(Padtimerd, HomeAssistantDiscoveryTurnedOffRemovesWhatWasPublished) {
+  const std::string back = "homeassistant/device/padtimer_back/config";
+  auto d = start_daemon();
+  auto ha = subscribe({"homeassistant/#"});
+  ASSERT_TRUE(seen_or_wait(*ha, back + " {", kWait)) << ha->output();
+  EXPECT_EQ(stop_daemon(*d), 0) << d->output();
+  dir_.write("padtimer.yaml", config_text() + "home_assistant:\n  discovery: false\n");
+  d = start_daemon();
+  EXPECT_TRUE(seen_or_wait(*d, "home assistant: removed " + back, kWait)) << d->output();
+  EXPECT_FALSE(retained(back)) << "still retained";
+  // And nothing is published again when Home Assistant comes online.
+  send("homeassistant/status", "online");
+  send(kMarker, "after");
+  ASSERT_TRUE(ha->wait_for_line(kMarker + " after", kWait)) << ha->output();
+  // The last thing on the topic is the removal (mosquitto_sub shows it as "(null)").
+  EXPECT_EQ(payloads(ha->output(), back).back(), "(null)") << ha->output();
+}
+
 TEST_F(Padtimerd, PadtimerctlShowsStatusAndWatchesPhases) {
   auto d = start_daemon();
   ASSERT_TRUE(ready()) << phone_->output() << d->output();

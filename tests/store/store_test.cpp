@@ -624,6 +624,36 @@ TEST(Store, ADatabaseWithoutTheDaemonStateTableStillOpens) {
   EXPECT_EQ(store.schedules_checked_until(), utc(2026, 3, 10, 9, 0));
 }
 
+// What Home Assistant discovery published survives a restart, replaced as a whole; a
+// database from before the table existed gains it.
+TEST(Store, DiscoveryPublishedIsKeptAndReplaced) {
+  TempDir dir;
+  const Store::Discovered first = {
+      {"homeassistant/device/padtimer_bed/config", {{"phase", "sensor"}, {"stop", "button"}}},
+      {"homeassistant/device/padtimer_neck/config", {{"fault", "binary_sensor"}}}};
+  {
+    Store store = open_ok(dir.path());
+    EXPECT_TRUE(store.discovery_published().empty());
+    store.set_discovery_published(first);
+  }
+  {
+    Store store = open_ok(dir.path());
+    EXPECT_EQ(store.discovery_published(), first);
+    store.set_discovery_published(
+        {{"homeassistant/device/padtimer_bed/config", {{"stop", "button"}}}});
+    EXPECT_EQ(
+        store.discovery_published(),
+        (Store::Discovered{{"homeassistant/device/padtimer_bed/config", {{"stop", "button"}}}}));
+    store.set_discovery_published({});
+    EXPECT_TRUE(store.discovery_published().empty());
+  }
+  sql(dir.path() / "padtimer.db", "DROP TABLE ha_discovery");
+  Store store = open_ok(dir.path());
+  EXPECT_TRUE(store.discovery_published().empty());
+  store.set_discovery_published(first);
+  EXPECT_EQ(store.discovery_published(), first);
+}
+
 // ---- kill -9 ---------------------------------------------------------------------------
 
 // A child writes sessions as fast as it can and reports each one after record() returned;
