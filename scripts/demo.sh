@@ -4,9 +4,14 @@
 # padtimerd with config/padtimer.demo.yaml at --time-scale 15, so the routine heat 15 min ->
 # rest 5 min -> cold 10 min plays in two minutes. It starts the routine the way a phone does
 # (padtimerctl start) and shows it live with padtimerctl watch until the session ends.
+# The same mosquitto serves the phone web panel (web/, built when node and npm are there) on
+# a websockets listener: open the printed URL to watch and press the buttons. Run from a
+# terminal, the demo keeps running at the end until Ctrl-C, so you can go on playing.
 #
 #   scripts/demo.sh              the demo
 #   DEMO_SCALE=30 scripts/demo.sh  faster (1-1000)
+#   DEMO_LISTEN=0.0.0.0 scripts/demo.sh  the panel reachable from a phone on your network
+#                                 (or DEMO_LISTEN=wlan0: that interface only)
 #
 # Everything lives in build/demo/ (logs, the state database) and is stopped on exit,
 # Ctrl-C included. Nothing touches port 1883 or any system service.
@@ -14,10 +19,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SCALE=${DEMO_SCALE:-15}
+# Where the panel's websockets listener listens. mosquitto binds websockets listeners to an
+# interface, not an address (2.0.11 would listen everywhere for "127.0.0.1"): "lo" for loopback.
+case ${DEMO_LISTEN:-127.0.0.1} in
+  127.0.0.1 | lo) WS_BIND=" lo" ;;
+  0.0.0.0) WS_BIND="" ;;
+  *) WS_BIND=" $DEMO_LISTEN" ;;
+esac
 
 scripts/install-deps.sh
 cmake -S . -B build
 cmake --build build -j"$(nproc)" --target padtimerd padtimer-sim padtimerctl
+# The web panel: its target exists when configure found node and npm (web/CMakeLists.txt);
+# the demo goes on without it if it cannot be built (npm ci needs the npm registry).
+PANEL=""
+if grep -q '^PADTIMER_WEB_PANEL:INTERNAL=ON' build/CMakeCache.txt; then
+  if cmake --build build --target web; then
+    PANEL=$ROOT/build/web/panel
+  else
+    echo "demo: the web panel did not build; the demo goes on without it" >&2
+  fi
+fi
 
 RUN=$ROOT/build/demo
 rm -rf "$RUN"
@@ -50,8 +72,15 @@ MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 PORT=""
 for attempt in $(seq 1 20); do
   candidate=$((20000 + RANDOM % 40000))
+  ws_candidate=$((20000 + RANDOM % 40000))
+  [ "$ws_candidate" != "$candidate" ] || continue
   {
     echo "listener $candidate 127.0.0.1"
+    if [ -n "$PANEL" ]; then  # MQTT over WebSockets for the panel, which it also serves
+      echo "listener $ws_candidate$WS_BIND"
+      echo "protocol websockets"
+      echo "http_dir $PANEL"
+    fi
     echo "allow_anonymous true"
     echo "set_tcp_nodelay true"
     echo "persistence false"
@@ -64,6 +93,7 @@ for attempt in $(seq 1 20); do
   if wait_for "$RUN/mosquitto.log" " running" 5 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
     PIDS+=("$pid")
     PORT=$candidate
+    WS_PORT=$ws_candidate
     break
   fi
   kill "$pid" 2>/dev/null || true
@@ -71,6 +101,23 @@ done
 [ -n "$PORT" ] || { echo "demo: could not start mosquitto on a loopback port" >&2; exit 1; }
 BROKER=mqtt://127.0.0.1:$PORT
 echo "broker $BROKER (log: $RUN/mosquitto.log)"
+
+say "the phone web panel"
+if [ -n "$PANEL" ]; then
+  PANEL_URL=http://127.0.0.1:$WS_PORT/
+  echo "Open $PANEL_URL in a browser to watch the demo and press its buttons."
+  if [ "$WS_BIND" != " lo" ]; then
+    for address in $(hostname -I 2>/dev/null); do
+      case $address in *:*) ;; *) echo "From a phone on your network: http://$address:$WS_PORT/" ;; esac
+    done
+    echo "The demo broker has no password: anyone who can reach port $WS_PORT can start and"
+    echo "stop the simulated pads while the demo runs."
+  else
+    echo "(DEMO_LISTEN=0.0.0.0 scripts/demo.sh makes it reachable from a phone on your network.)"
+  fi
+else
+  echo "not built: the panel needs node and npm (scripts/install-deps.sh installs them)"
+fi
 
 say "padtimer-sim: a heat pad and a cold pack"
 build/bin/padtimer-sim --broker "$BROKER" --telemetry-period 1s \
@@ -121,6 +168,13 @@ say "history, from padtimerd's database (retained on padtimer/lower_back/history
 
 say "what the simulated devices did"
 grep -E "relay (ON|OFF)|auto-off fired" "$RUN/sim.log" || true
+
+if [ -n "$PANEL" ] && [ -t 0 ]; then
+  say "still running for you to play with"
+  echo "panel at $PANEL_URL — Ctrl-C to stop"
+  echo "(a new start is refused until the rest interval has passed: 1 h of demo time, $((3600 / SCALE)) s)"
+  wait "${PIDS[-1]}" || true  # the broker: until Ctrl-C
+fi
 
 say "done"
 echo "Logs and the state database are in $RUN. Everything started here is stopped now."

@@ -17,7 +17,15 @@ packages=(
   libfaketime
   systemd
   tzdata
+  chromium
 )
+# The web panel (web/) needs node and npm; a node from elsewhere (e.g. NodeSource's nodejs,
+# which brings its own npm) is kept: Debian's npm would conflict with it.
+if ! command -v node >/dev/null; then
+  packages+=(nodejs npm)
+elif ! command -v npm >/dev/null; then
+  echo "install-deps: node is there but npm is not; the web panel needs npm" >&2
+fi
 
 missing=()
 for p in "${packages[@]}"; do
