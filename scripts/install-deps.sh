@@ -17,6 +17,7 @@ packages=(
   libfaketime
   systemd
   tzdata
+  dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps, file
   chromium
 )
 # The web panel (web/) needs node and npm; a node from elsewhere (e.g. NodeSource's nodejs,
