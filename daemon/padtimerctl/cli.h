@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "padtimer/version.h"
+
 namespace padtimer::ctl {
 
-inline constexpr const char* kVersion = "0.1.0";
 inline constexpr const char* kDefaultConfig = "/etc/padtimer/padtimer.yaml";
 inline constexpr const char* kPasswordVariable = "PADTIMER_MQTT_PASSWORD";
 

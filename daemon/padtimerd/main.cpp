@@ -25,6 +25,7 @@
 #include "host/engine_host.h"
 #include "host/logging.h"
 #include "host/sd_notify.h"
+#include "padtimer/version.h"
 #include "schedule/schedule.h"
 #include "store/store.h"
 
@@ -33,7 +34,6 @@ namespace {
 using namespace padtimer;
 namespace asio = boost::asio;
 
-constexpr const char* kVersion = "0.1.0";
 constexpr auto kHeartbeatPeriod = std::chrono::seconds{30};
 
 constexpr const char* kUsage =
