@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -23,7 +24,37 @@ namespace padtimer::testing {
 
 using Clock = std::chrono::steady_clock;
 
+#ifdef PADTIMER_TEST_EMULATOR
+// Cross builds only (cmake/aarch64-linux-gnu.cmake; compiled out otherwise): the project's
+// own programs are built for the target, so they run through the emulator (qemu-aarch64),
+// while mosquitto, openssl, sqlite3 and the shell run natively. Every argument that starts
+// with the programs' directory gets the emulator in front: argv[0], the "$0" of
+// `sh -c 'exec "$0" ...'` and the command string of `script -c`.
+static std::vector<std::string> through_emulator(const std::vector<std::string>& argv) {
+  const std::string program_dir = PADTIMER_TEST_PROGRAM_DIR "/";
+  std::vector<std::string> emulator;
+  std::istringstream words(PADTIMER_TEST_EMULATOR);
+  for (std::string word; words >> word;)
+    emulator.push_back(word);
+  std::vector<std::string> out;
+  for (const auto& arg : argv) {
+    if (arg.rfind(program_dir, 0) != 0) {
+      out.push_back(arg);
+    } else if (arg.find(' ') == std::string::npos) {
+      out.insert(out.end(), emulator.begin(), emulator.end());
+      out.push_back(arg);
+    } else {
+      out.push_back(std::string(PADTIMER_TEST_EMULATOR) + " " + arg);
+    }
+  }
+  return out;
+}
+#endif
+
 ChildProcess::ChildProcess(std::vector<std::string> argv) {
+#ifdef PADTIMER_TEST_EMULATOR
+  argv = through_emulator(argv);
+#endif
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
