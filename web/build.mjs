@@ -54,7 +54,9 @@ function fail(message) {
   process.exit(1);
 }
 
-if (fs.existsSync(out) && !fs.existsSync(path.join(out, MARKER))) {
+// An empty directory is fine: Ninja makes the output's directory before running this.
+if (fs.existsSync(out) && !fs.existsSync(path.join(out, MARKER)) &&
+    fs.readdirSync(out).length > 0) {
   fail(`${out} exists and was not made by this script (no ${MARKER}): not replacing it`);
 }
 if (src.startsWith(out + path.sep) || src === out) fail(`--out ${out} contains the sources`);
