@@ -42,9 +42,8 @@ t=$(now)
 "$root/scripts/install-deps-arm64.sh"
 step "packages ready" "$t"
 
-# Release, but -O2: GCC 12's -O3 (CMake's Release default) reports a false -Wrestrict in
-# std::string's operator+ (daemon/core/validate.cpp), which -Werror turns into an error, on
-# amd64 as well. No debug info: RelWithDebInfo takes about 40% longer to build.
+# Release, but -O2 as the native build (CMake's Release default -O3 only compiles longer).
+# No debug info: RelWithDebInfo takes about 40% longer to build.
 # The .deb's Depends come from dpkg-shlibdeps, which finds the arm64 libraries' shlibs
 # files because they are installed as multiarch packages.
 t=$(now)
