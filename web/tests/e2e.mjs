@@ -386,7 +386,8 @@ async function run() {
   const refusal = `${card} .result[data-ok="false"][data-code="rest_interval"]`;
   await page.waitForSelector(refusal);
   const refusalText = await text(refusal);
-  check(/may start again at \d{1,2}:\d{2}/.test(refusalText), `refusal without its message: "${refusalText}"`);
+  // "at 14:20", "tomorrow at 00:55" (near midnight) or "on 2026-11-26 at 14:20".
+  check(/may start again (at|tomorrow at|on \d{4}-\d{2}-\d{2} at) \d{2}:\d{2}/.test(refusalText), `refusal without its message: "${refusalText}"`);
   log(`refusal shown: ${refusalText}`);
   const refusedShot = path.join(artifacts, 'e2e-refused.png');
   await page.screenshot({ path: refusedShot });
