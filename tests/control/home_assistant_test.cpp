@@ -194,7 +194,8 @@ std::vector<std::string> schema_problems(const json::Value& doc) {
   if (const json::Value* qos = doc.find("qos"); qos && !(qos->as_int() && *qos->as_int() <= 2))
     problem("qos must be 0, 1 or 2");
 
-  for (const auto& [id, c] : *doc.find("cmps")->as_object()) {
+  for (const auto& [key, c] : *doc.find("cmps")->as_object()) {
+    const std::string& id = key;  // clang 14 lambdas cannot capture structured bindings
     auto bad = [&](const std::string& what) { problem(id + ": " + what); };
     if (!is_object_id(id)) bad("component id is not [a-zA-Z0-9_-]");
     auto platform = kPlatforms.find(text(c, "p"));
