@@ -700,15 +700,11 @@ class Parser {
     auto r = std::find_if(routines.begin(), routines.end(),
                           [&](const auto& x) { return x.id == routine; });
     if (z == zones.end() || r == routines.end()) return {};
-    for (const auto& phase : r->phases) {
-      if (phase.kind == core::PhaseKind::heat && z->heat_device.empty())
-        return "routine " + quoted(routine) + " has a heat phase but zone " + quoted(zone) +
-               " has no heat device";
-      if (phase.kind == core::PhaseKind::cold && z->cold_device.empty())
-        return "routine " + quoted(routine) + " has a cold phase but zone " + quoted(zone) +
-               " has no cold device";
-    }
-    return {};
+    auto kind = core::missing_device_kind(*z, *r);
+    if (!kind) return {};
+    const std::string name(core::to_string(*kind));
+    return "routine " + quoted(routine) + " has a " + name + " phase but zone " + quoted(zone) +
+           " has no " + name + " device";
   }
 
   bool time_of_day(const Entry& e, Schedule& s) {

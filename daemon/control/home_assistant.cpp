@@ -24,16 +24,6 @@ std::string words(std::string_view id) {
   return out;
 }
 
-// The engine refuses a routine whose heat or cold phases have no device in the zone
-// (routine_unsupported): no button for it.
-bool zone_runs(const core::ZoneSpec& zone, const core::Routine& routine) {
-  return std::all_of(routine.phases.begin(), routine.phases.end(), [&](const core::Phase& p) {
-    if (p.kind == core::PhaseKind::heat) return !zone.heat_device.empty();
-    if (p.kind == core::PhaseKind::cold) return !zone.cold_device.empty();
-    return true;
-  });
-}
-
 bool has_sensor(const core::EngineConfig& config, const std::string& device) {
   auto it = std::find_if(config.devices.begin(), config.devices.end(),
                          [&](const core::DeviceSpec& d) { return d.id == device; });
@@ -92,7 +82,7 @@ json::Value HomeAssistantDiscovery::device_config(const core::EngineConfig& conf
   };
 
   for (const auto& r : config.routines) {
-    if (!zone_runs(zone, r)) continue;
+    if (core::missing_device_kind(zone, r)) continue;  // refused as routine_unsupported
     add("start_" + r.id, "button", "Start " + words(r.id),
         json::Value::object({{"command_topic", zone_topic + "/start"},
                              {"payload_press", r.id},

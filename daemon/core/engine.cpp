@@ -463,16 +463,12 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
     return Verdict{
         Reason::session_running, id + " is already running " + zone.session->routine->id, {}};
   }
-  for (const Phase& p : routine.phases) {
-    bool missing = (p.kind == PhaseKind::heat && !zone.heat_device) ||
-                   (p.kind == PhaseKind::cold && !zone.cold_device);
-    if (missing) {
-      return Verdict{Reason::routine_unsupported,
-                     "routine " + routine.id + " has a " + std::string(to_string(p.kind)) +
-                         " phase but " + id + " has no " + std::string(to_string(p.kind)) +
-                         " device",
-                     {}};
-    }
+  if (auto kind = missing_device_kind(*zone.spec, routine)) {
+    const std::string name(to_string(*kind));
+    return Verdict{Reason::routine_unsupported,
+                   "routine " + routine.id + " has a " + name + " phase but " + id + " has no " +
+                       name + " device",
+                   {}};
   }
   // Reasons that last (rest, cap) before passing ones (broker, readiness): the user learns
   // when a start will be possible, not merely that a device is still answering.

@@ -127,4 +127,10 @@ std::string_view to_string(PhaseKind kind);
 Output on_output(DeviceRole role);
 Output output_for(PhaseKind kind);
 
+// The kind (heat or cold) of the first phase of `routine` that `zone` has no device for, or
+// nothing when the zone can run it. The one statement of that rule: the engine refuses such
+// a start (routine_unsupported), the config refuses such a schedule, and Home Assistant gets
+// no start button for it.
+std::optional<PhaseKind> missing_device_kind(const ZoneSpec& zone, const Routine& routine);
+
 }  // namespace padtimer::core

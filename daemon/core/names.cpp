@@ -35,6 +35,15 @@ Output on_output(DeviceRole role) {
   return role == DeviceRole::cold ? Output::cold : Output::heat;
 }
 
+std::optional<PhaseKind> missing_device_kind(const ZoneSpec& zone, const Routine& routine) {
+  for (const Phase& p : routine.phases) {
+    if ((p.kind == PhaseKind::heat && zone.heat_device.empty()) ||
+        (p.kind == PhaseKind::cold && zone.cold_device.empty()))
+      return p.kind;
+  }
+  return std::nullopt;
+}
+
 Output output_for(PhaseKind kind) {
   switch (kind) {
     case PhaseKind::heat: return Output::heat;
