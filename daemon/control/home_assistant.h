@@ -7,7 +7,6 @@
 // database, so removals survive restarts) and publishes what this returns.
 #pragma once
 
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,13 +14,15 @@
 #include "control/control.h"
 #include "core/model.h"
 #include "json/json.h"
+#include "store/store.h"
 
 namespace padtimer::control {
 
-// What is published, by discovery topic: each component id with its platform. Home
-// Assistant removes a device on an empty retained payload and a component of a device that
-// stays on a document where that component has only its platform ("p").
-using DiscoveryPublished = std::map<std::string, std::map<std::string, std::string>>;
+// What is published, by discovery topic: each component id with its platform, as the state
+// database keeps it. Home Assistant removes a device on an empty retained payload and a
+// component of a device that stays on a document where that component has only its
+// platform ("p").
+using DiscoveryPublished = store::Store::Discovered;
 
 struct DiscoveryPlan {
   std::vector<Outgoing> messages;  // retained, QoS 1, in order
