@@ -326,7 +326,10 @@ void Engine::on_report(const DeviceReport& report) {
   if (report.output == d.commanded) {
     if (!d.awaiting) return;
     d.awaiting = false;
-    if (d.commanded != Output::off) d.lease_until = d.lease_sent_until;
+    if (d.commanded != Output::off && d.lease_unconfirmed_until) {
+      d.lease_until = d.lease_unconfirmed_until;
+      d.lease_unconfirmed_until.reset();
+    }
     if (report.output == Output::off) try_switch_on(zone);
     return;
   }
@@ -371,10 +374,11 @@ void Engine::on_availability(const DeviceAvailability& availability) {
     }
     return;
   }
-  if (!d.offline) return;
+  // Online: back from offline, or announcing a connection whose loss padtimer never heard
+  // of (a broker restart loses the devices' wills). Either way it may have missed
+  // commands meanwhile, and the state it reports on connecting answers none of them.
   d.offline = false;
-  // Whatever it missed while away, it gets its current command again.
-  command(*index, d.commanded, Confirmation::restart);
+  resend_after_gap(*index, connected_ ? "it was disconnected" : "the broker was unreachable");
 }
 
 void Engine::on_temperature(const TemperatureReading& reading) {
@@ -421,27 +425,27 @@ void Engine::on_broker(const BrokerConnection& connection) {
   }
   broker_lost_at_.reset();
   // Re-establish every device's commanded state: the broker may have lost our commands.
-  // A device whose lease ran out meanwhile has switched itself off: never switch it back
-  // on behind the user's back; its session pauses, as for any pad switched off outside
-  // padtimer.
-  for (std::size_t d = 0; d < devices_.size(); ++d) {
-    DeviceRuntime& device = devices_[d];
-    // The earliest the lease may have run out: from the latest ON the device confirmed,
-    // else from the latest one sent (if it arrived, it has run out by then).
-    const auto expiry = device.lease_until ? device.lease_until : device.lease_sent_until;
-    const bool lease_ran_out =
-        device.commanded != Output::off && device.spec->auto_off && expiry && *expiry <= now_.mono;
-    if (lease_ran_out) {
-      ZoneRuntime& zone = zones_[device.zone];
-      command(d, Output::off, Confirmation::restart);
-      pause_session(zone, Reason::unexpected_state,
-                    device.spec->id +
-                        " switched itself off by its auto-off lease while the broker was "
-                        "unreachable; the session is paused: resume or stop it");
-      continue;
-    }
-    command(d, device.commanded, Confirmation::restart);
+  for (std::size_t d = 0; d < devices_.size(); ++d)
+    resend_after_gap(d, "the broker was unreachable");
+}
+
+void Engine::resend_after_gap(std::size_t index, const std::string& gap) {
+  DeviceRuntime& device = devices_[index];
+  // A device whose lease may have run out during the gap has switched itself off: never
+  // switch it back on behind the user's back; its session pauses, as for any pad switched
+  // off outside padtimer. The earliest it may have run out: from the ON it confirmed, else
+  // from the oldest one sent (if that arrived, it has run out by then).
+  const auto expiry = device.lease_until ? device.lease_until : device.lease_unconfirmed_until;
+  const bool lease_ran_out =
+      device.commanded != Output::off && device.spec->auto_off && expiry && *expiry <= now_.mono;
+  if (lease_ran_out) {
+    command(index, Output::off, Confirmation::restart);
+    pause_session(zones_[device.zone], Reason::unexpected_state,
+                  device.spec->id + " switched itself off by its auto-off lease while " + gap +
+                      "; the session is paused: resume or stop it");
+    return;
   }
+  command(index, device.commanded, Confirmation::restart);
 }
 
 // ---- Requests --------------------------------------------------------------------------
@@ -824,7 +828,7 @@ void Engine::command(std::size_t index, Output output, Confirmation confirmation
     d.watch_due = false;
     d.watch_baseline.reset();
     d.rearm_at.reset();
-    d.lease_sent_until.reset();
+    d.lease_unconfirmed_until.reset();
     d.lease_until.reset();
   } else if (!was_on) {
     d.on_since = now_.mono;
@@ -861,7 +865,7 @@ void Engine::transmit(std::size_t index) {
   auto lease = lease_for(d);
   if (lease) {
     d.rearm_at = now_.mono + config_.safety.lease_rearm;
-    d.lease_sent_until = now_.mono + *lease;
+    if (!d.lease_unconfirmed_until) d.lease_unconfirmed_until = now_.mono + *lease;
   }
   out_.push_back(SetOutput{d.spec->id, d.commanded, lease});
 }

@@ -72,10 +72,11 @@ class Engine {
     int attempts = 0;
     MonoTime confirm_deadline{};
     std::optional<MonoTime> rearm_at;
-    // Until when the device keeps itself ON by its auto-off lease: from the latest ON sent,
-    // and from the latest ON it confirmed (a re-arm sent but never confirmed may have been
-    // lost with the broker).
-    std::optional<MonoTime> lease_sent_until;
+    // Until when the device keeps itself ON by its auto-off lease, at the earliest: the
+    // lease of the oldest ON sent since its last confirmation (if it got any of them, it
+    // holds at least that one), and the one it confirmed. A report says only that the
+    // device is ON, not which ON it got: a confirmation vouches for the oldest.
+    std::optional<MonoTime> lease_unconfirmed_until;
     std::optional<MonoTime> lease_until;
     // Set while commanded ON: telemetry freshness and the response watch start here.
     std::optional<MonoTime> on_since;
@@ -144,6 +145,9 @@ class Engine {
   void on_availability(const DeviceAvailability& availability);
   void on_temperature(const TemperatureReading& reading);
   void on_broker(const BrokerConnection& connection);
+  // After a gap in which the device may have missed commands: its current command again,
+  // or, if its lease may have run out meanwhile, OFF and the session paused.
+  void resend_after_gap(std::size_t device, const std::string& gap);
   void judge_watch(std::size_t device);
 
   // Requests.

@@ -1865,6 +1865,83 @@ TEST(EngineBroker, AnUnconfirmedOnWhoseLeaseRanOutIsNotResentEither) {
   EXPECT_EQ(name(s.snap("lower_back").status), "paused");
 }
 
+TEST(EngineBroker, ADeviceThatReconnectsIsSentItsCommandAgain) {
+  // A broker restart loses every will: padtimer never hears that a device was gone, only
+  // that it is back. What it sent meanwhile may never have arrived.
+  Sim s;
+  MonoTime t0 = s.now().mono;
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  s.advance(5min + 30s);
+  s.send(BrokerConnection{false});
+  s.silent = {"lb_heat"};  // not connected again yet: the re-send at the reconnect is lost
+  s.send(BrokerConnection{true});
+  s.advance(2s);
+  s.silent.clear();
+  std::size_t back = s.mark();
+  s.send(DeviceAvailability{"lb_heat", true});
+
+  auto heat = s.timed_outputs("lb_heat", back);
+  ASSERT_EQ(heat.size(), 1u);
+  EXPECT_EQ(name(heat[0].set.output), "heat");
+  EXPECT_EQ(heat[0].at - t0, 5min + 32s);
+  EXPECT_EQ(heat[0].set.auto_off, std::optional<Duration>{120s});
+  EXPECT_TRUE(s.events(EventKind::paused, back).empty());
+  EXPECT_EQ(name(s.snap("lower_back").status), "heat");
+}
+
+TEST(EngineBroker, ADeviceThatReconnectsAfterItsLeaseRanOutIsNotSwitchedBackOn) {
+  EngineConfig c = standard_config();
+  c.safety.broker_grace = 5min;
+  Sim s(c);
+  MonoTime t0 = s.now().mono;
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  s.advance(5min + 30s);  // the 5:00 re-arm was confirmed: the pad stays ON until 7:00
+  s.send(BrokerConnection{false});
+  s.advance(1min + 25s);
+  s.silent = {"lb_heat"};  // 6:55: padtimer is back, the pad not yet; the re-send is lost
+  s.send(BrokerConnection{true});
+  s.advance(7s);
+  s.silent.clear();
+  std::size_t back = s.mark();
+  s.send(DeviceAvailability{"lb_heat", true});  // 7:02: it has switched itself off
+  s.advance(1min);                              // past the re-send's retry
+
+  auto heat = s.timed_outputs("lb_heat", back);
+  ASSERT_FALSE(heat.empty());
+  for (const auto& h : heat)
+    EXPECT_EQ(name(h.set.output), "off") << "at " << describe_duration(h.at - t0);
+  EXPECT_EQ(heat[0].at - t0, 7min + 2s);
+  auto paused = s.events(EventKind::paused, back);
+  ASSERT_EQ(paused.size(), 1u);
+  EXPECT_EQ(paused[0].message,
+            "lb_heat switched itself off by its auto-off lease while it was disconnected; the "
+            "session is paused: resume or stop it");
+  EXPECT_EQ(name(s.physical("lb_heat")), "off");
+}
+
+TEST(EngineBroker, AConfirmationVouchesForTheOldestUnconfirmedLease) {
+  // The ON at 0:00 and its retry at 0:10 both carry a 120 s lease; a report says only that
+  // the pad is ON, so the pad may hold the first one and be OFF from 2:00.
+  EngineConfig c = standard_config();
+  c.safety.broker_grace = 5min;
+  Sim s(c);
+  s.silent = {"lb_heat"};
+  std::size_t from = s.mark();
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  s.advance(11s);
+  ASSERT_EQ(s.outputs_for("lb_heat", from).size(), 2u);  // the ON and its retry
+  s.send(DeviceReport{"lb_heat", Output::heat});
+  s.silent.clear();
+  s.send(BrokerConnection{false});
+  s.advance(1min + 55s);
+  std::size_t back = s.mark();
+  s.send(BrokerConnection{true});  // 2:06
+  auto heat = s.outputs_for("lb_heat", back);
+  ASSERT_EQ(heat.size(), 1u);
+  EXPECT_EQ(name(heat[0].output), "off");
+  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
+}
+
 // ---- Stop, stop_all, schedules -------------------------------------------------------
 
 TEST(EngineStop, StopEndsTheSessionAndSwitchesOff) {

@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
 namespace padtimer::testing::faults {
@@ -310,6 +312,34 @@ std::vector<OutputChange> Rig::record() {
   return changes;
 }
 
+namespace {
+
+// The last lines of `log` that name zone `zone` (or one of its devices, "<zone>_…"): what
+// a process said about the moments of a violation, for a report that only has the output.
+std::string lines_about(const std::string& log, const std::string& zone) {
+  constexpr std::size_t kMaxLines = 60;
+  std::vector<std::string> found;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    for (std::size_t at = line.find(zone); at != std::string::npos; at = line.find(zone, at + 1)) {
+      const std::size_t end = at + zone.size();
+      const bool starts = at == 0 || !std::isalnum(static_cast<unsigned char>(line[at - 1]));
+      const bool ends = end == line.size() || !std::isdigit(static_cast<unsigned char>(line[end]));
+      if (starts && ends) {
+        found.push_back(line);
+        break;
+      }
+    }
+  }
+  std::string out;
+  for (std::size_t i = found.size() > kMaxLines ? found.size() - kMaxLines : 0; i < found.size();
+       ++i)
+    out += "  " + found[i] + "\n";
+  return out;
+}
+
+}  // namespace
+
 int Rig::check_invariants(Tally& tally) {
   const auto changes = record();
   auto violations = faults::check_invariants(changes, layouts(), limits_, monotonic_ns());
@@ -321,6 +351,18 @@ int Rig::check_invariants(Tally& tally) {
                   " " + c.output + "\n";
     }
     ADD_FAILURE() << "the device record:\n" << evidence;
+    // padtimerd's and the sim's own account of the same moments, whole, for the post-mortem.
+    const std::string dir = PADTIMER_FAULT_TALLY_DIR;
+    std::filesystem::create_directories(dir);
+    const std::string stem = dir + "/" + tally.scenario + "-" + std::to_string(seed_);
+    std::ofstream(stem + ".padtimerd.log") << daemon().output();
+    std::ofstream(stem + ".sim.log") << sim().output();
+    // Violations start with the zone ("z1: …") or one of its devices ("z1_heat was …").
+    const std::string zone = violations.front().substr(0, violations.front().find_first_of(":_ "));
+    ADD_FAILURE() << "logs saved: " << stem << ".{padtimerd,sim}.log\n"
+                  << "padtimerd, the lines about " << zone << ":\n"
+                  << lines_about(daemon().output(), zone) << "padtimer-sim, the same:\n"
+                  << lines_about(sim().output(), zone);
   }
   for (std::size_t i = static_cast<std::size_t>(tally.violations); i < violations.size(); ++i)
     ADD_FAILURE() << "invariant violated: " << violations[i];
