@@ -375,8 +375,9 @@ void Engine::on_availability(const DeviceAvailability& availability) {
     return;
   }
   // Online: back from offline, or announcing a connection whose loss padtimer never heard
-  // of (a broker restart loses the devices' wills). Either way it may have missed
-  // commands meanwhile, and the state it reports on connecting answers none of them.
+  // of (a broker restart loses the devices' wills). Either way it may have missed commands
+  // meanwhile, and the state it reports on connecting answers none of them: it gets its
+  // command again now, on a live connection, rather than a re-arm later on a lapsed lease.
   d.offline = false;
   resend_after_gap(*index, connected_ ? "it was disconnected" : "the broker was unreachable");
 }
