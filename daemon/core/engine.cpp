@@ -435,10 +435,11 @@ void Engine::resend_after_gap(std::size_t index, const std::string& gap) {
   // A device whose lease may have run out during the gap has switched itself off: never
   // switch it back on behind the user's back; its session pauses, as for any pad switched
   // off outside padtimer. The earliest it may have run out: from the ON it confirmed, else
-  // from the oldest one sent (if that arrived, it has run out by then).
+  // from the oldest one sent (if that arrived, it has run out by then). A re-send may take
+  // up to confirm_timeout to arrive: a lease ending sooner counts as run out.
   const auto expiry = device.lease_until ? device.lease_until : device.lease_unconfirmed_until;
-  const bool lease_ran_out =
-      device.commanded != Output::off && device.spec->auto_off && expiry && *expiry <= now_.mono;
+  const bool lease_ran_out = device.commanded != Output::off && device.spec->auto_off && expiry &&
+                             *expiry <= now_.mono + config_.safety.confirm_timeout;
   if (lease_ran_out) {
     command(index, Output::off, Confirmation::restart);
     pause_session(zones_[device.zone], Reason::unexpected_state,

@@ -1889,7 +1889,7 @@ TEST(EngineBroker, ADeviceThatReconnectsIsSentItsCommandAgain) {
   EXPECT_EQ(name(s.snap("lower_back").status), "heat");
 }
 
-TEST(EngineBroker, ADeviceThatReconnectsAfterItsLeaseRanOutIsNotSwitchedBackOn) {
+TEST(EngineBroker, ADeviceThatReconnectsWhenItsLeaseMayRunOutFirstIsNotSwitchedBackOn) {
   EngineConfig c = standard_config();
   c.safety.broker_grace = 5min;
   Sim s(c);
@@ -1897,26 +1897,45 @@ TEST(EngineBroker, ADeviceThatReconnectsAfterItsLeaseRanOutIsNotSwitchedBackOn) 
   ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
   s.advance(5min + 30s);  // the 5:00 re-arm was confirmed: the pad stays ON until 7:00
   s.send(BrokerConnection{false});
-  s.advance(1min + 25s);
-  s.silent = {"lb_heat"};  // 6:55: padtimer is back, the pad not yet; the re-send is lost
+  s.advance(1min + 15s);
+  s.silent = {"lb_heat"};  // 6:45: padtimer is back, the pad not yet; the re-send is lost
   s.send(BrokerConnection{true});
   s.advance(7s);
   s.silent.clear();
   std::size_t back = s.mark();
-  s.send(DeviceAvailability{"lb_heat", true});  // 7:02: it has switched itself off
-  s.advance(1min);                              // past the re-send's retry
+  // 6:52: 8 s of its lease left, less than a command may take to arrive (confirm_timeout):
+  // a re-send could find it already OFF and switch it back on.
+  s.send(DeviceAvailability{"lb_heat", true});
+  s.advance(1min);
 
   auto heat = s.timed_outputs("lb_heat", back);
   ASSERT_FALSE(heat.empty());
   for (const auto& h : heat)
     EXPECT_EQ(name(h.set.output), "off") << "at " << describe_duration(h.at - t0);
-  EXPECT_EQ(heat[0].at - t0, 7min + 2s);
+  EXPECT_EQ(heat[0].at - t0, 6min + 52s);
   auto paused = s.events(EventKind::paused, back);
   ASSERT_EQ(paused.size(), 1u);
   EXPECT_EQ(paused[0].message,
             "lb_heat switched itself off by its auto-off lease while it was disconnected; the "
             "session is paused: resume or stop it");
   EXPECT_EQ(name(s.physical("lb_heat")), "off");
+}
+
+TEST(EngineBroker, AReconnectWithLessLeaseLeftThanADeliveryTakesPausesTheSession) {
+  // The pad holds its lease until 7:00; a re-send at 6:55 may arrive after it ran out.
+  EngineConfig c = standard_config();
+  c.safety.broker_grace = 5min;
+  Sim s(c);
+  ASSERT_TRUE(s.request(Action::start, "lower_back", "heat_only").ok);
+  s.advance(5min + 30s);
+  s.send(BrokerConnection{false});
+  s.advance(1min + 25s);
+  std::size_t back = s.mark();
+  s.send(BrokerConnection{true});
+  auto heat = s.outputs_for("lb_heat", back);
+  ASSERT_EQ(heat.size(), 1u);
+  EXPECT_EQ(name(heat[0].output), "off");
+  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
 }
 
 TEST(EngineBroker, AConfirmationVouchesForTheOldestUnconfirmedLease) {

@@ -3,10 +3,11 @@
 // Each sequence builds a small world — zones, simulated devices with a thermal model and
 // auto-off leases, a lossy but ordered MQTT channel, a broker that can vanish — and drives
 // the engine through random steps: requests, confirmations and lost confirmations,
-// telemetry (normal, hot, cold, stale, stuck), devices going offline and back, broker
-// outages, buttons pressed on devices, garbage reports, and wall-clock jumps. After every
-// step the invariants below are checked against the harness's own bookkeeping (computed
-// from the commands the engine emitted, not from the engine's state).
+// telemetry (normal, hot, cold, stale, stuck), devices going offline and back, devices
+// dropping off the broker unannounced and reconnecting (a lost will), broker outages, buttons
+// pressed on devices, garbage reports, and wall-clock jumps. After every step the invariants below
+// are checked against the harness's own bookkeeping (computed from the commands the engine emitted,
+// not from the engine's state).
 //
 // Invariants:
 //   I1 no device is physically ON longer, in one stretch, than its phase maximum plus the
@@ -18,7 +19,10 @@
 //   I5 no session starts when its therapy time would exceed the daily cap, and no local
 //      day's exposure ever exceeds it (a session counts toward the day it started on);
 //   I6 a faulted zone has every device commanded OFF and gets no ON command until reset;
-//   I7 every request gets exactly one reply.
+//   I7 every request gets exactly one reply;
+//   I8 a pad that switched itself off by its lease is never switched back on by padtimer
+//      within the same phase unless the user resumes (a re-send that arrives after the
+//      lease ran out would do just that).
 //
 // Environment: PADTIMER_PROPERTY_SEED (a number, or "random") and
 // PADTIMER_PROPERTY_SEQUENCES override the defaults. A failure prints the seed and the
@@ -113,7 +117,7 @@ std::string fmt_time(MonoTime t) {
 
 struct Message {
   MonoTime at;
-  Event event;  // to the engine: DeviceReport or TemperatureReading
+  Event event;  // to the engine: DeviceReport, TemperatureReading or DeviceAvailability
 };
 
 struct SimDevice {
@@ -126,7 +130,10 @@ struct SimDevice {
   Output physical = Output::off;
   MonoTime physical_on_since{};
   std::optional<MonoTime> lease_expiry;
+  bool lapsed = false;  // switched itself off by its lease; see I8
   bool online = true;
+  // Dropped off the broker without the engine hearing of it (no will) until relink_at.
+  std::optional<MonoTime> relink_at;
   double temperature = kRoomC;
   SensorMode sensor = SensorMode::normal;
   MonoTime next_telemetry{};
@@ -239,8 +246,10 @@ class Sequence {
       advance(pick_duration(5min, 40min));
     } else if (roll < 75) {
       random_request();
-    } else if (roll < 79) {
+    } else if (roll < 77) {
       toggle_device_online();
+    } else if (roll < 79) {
+      drop_device_link();
     } else if (roll < 82) {
       toggle_broker();
     } else if (roll < 87) {
@@ -296,6 +305,26 @@ class Sequence {
     }
     // The broker publishes the (retained) LWT / availability message.
     if (broker_up_) call(DeviceAvailability{d.spec->id, d.online});
+  }
+
+  // The device loses its connection and the engine hears nothing (a broker restart loses
+  // its will, or the blip is shorter than the keep-alive); back later, it says online and
+  // reports its state, like a real device on connecting.
+  void drop_device_link() {
+    SimDevice& d = devices_[pick(0, static_cast<int>(devices_.size()) - 1)];
+    if (d.relink_at) return;
+    d.relink_at = now_.mono + pick_duration(1s, 4min);
+    note(d.spec->id + " drops off the broker unannounced until " + fmt_time(*d.relink_at));
+    count("device dropped off unannounced");
+    d.inbound.clear();
+  }
+
+  void relink(SimDevice& d) {
+    d.relink_at.reset();
+    note(d.spec->id + " reconnects");
+    if (!reachable(d)) return;
+    enqueue_outbound(d, DeviceAvailability{d.spec->id, true});
+    publish_state(d);
   }
 
   void toggle_broker() {
@@ -365,7 +394,7 @@ class Sequence {
   }
 
   // ---- Time and the simulated world --------------------------------------------------
-  bool reachable(const SimDevice& d) const { return broker_up_ && d.online; }
+  bool reachable(const SimDevice& d) const { return broker_up_ && d.online && !d.relink_at; }
 
   std::optional<MonoTime> next_world_event() const {
     std::optional<MonoTime> next = engine_.next_deadline();
@@ -377,6 +406,7 @@ class Sequence {
       if (!d.inbound.empty()) consider(d.inbound.front().first);
       if (!d.outbound.empty()) consider(d.outbound.front().at);
       if (d.lease_expiry) consider(*d.lease_expiry);
+      if (d.relink_at) consider(*d.relink_at);
       if (d.spec->sensor) consider(d.next_telemetry);
     }
     return next;
@@ -407,10 +437,16 @@ class Sequence {
   void run_world() {
     if (broker_back_at_ && *broker_back_at_ <= now_.mono) toggle_broker();
     for (auto& d : devices_) {
+      if (d.relink_at && *d.relink_at <= now_.mono) relink(d);
       while (!d.inbound.empty() && d.inbound.front().first <= now_.mono) {
         SetOutput cmd = d.inbound.front().second;
         d.inbound.pop_front();
         if (!reachable(d)) continue;
+        if (d.lapsed && d.physical == Output::off && cmd.output != Output::off) {
+          fail("I8: " + d.spec->id +
+               " switched back on after its lease ran out, in the same "
+               "phase and without a resume");
+        }
         set_physical(d, cmd.output);
         d.lease_expiry.reset();
         if (cmd.output != Output::off && d.spec->auto_off && cmd.auto_off) {
@@ -422,6 +458,7 @@ class Sequence {
         note(d.spec->id + " switches itself off: its auto-off lease ran out");
         count("device lease expired");
         d.lease_expiry.reset();
+        d.lapsed = d.physical != Output::off;
         set_physical(d, Output::off);
         publish_state(d);
       }
@@ -571,6 +608,7 @@ class Sequence {
         }
         zone.session = true;
         zone.session_day = today;
+        forgive_lapses(zone);
         break;
       }
       case EventKind::phase_started:
@@ -578,6 +616,7 @@ class Sequence {
         zone.phase_kind = config_routine_phase(e);
         zone.in_therapy_phase = zone.phase_kind != PhaseKind::rest;
         zone.phase_on = Duration::zero();
+        forgive_lapses(zone);
         break;
       case EventKind::phase_ended:
         check_phase_total(zone);
@@ -587,10 +626,17 @@ class Sequence {
         zone.session = false;
         zone.last_end = now_.mono;
         break;
+      case EventKind::resumed: forgive_lapses(zone); break;
       case EventKind::fault: zone.faulted = true; break;
       case EventKind::fault_reset: zone.faulted = false; break;
       default: break;
     }
+  }
+
+  // A new session, a new phase or the user's resume may switch a lapsed pad on again.
+  void forgive_lapses(const SimZone& zone) {
+    for (std::size_t i : zone.devices)
+      devices_[i].lapsed = false;
   }
 
   PhaseKind config_routine_phase(const ZoneEvent& e) const {
