@@ -1814,6 +1814,17 @@ TEST(EngineBroker, ShortOutageRecommandsEveryDeviceAndTheSessionContinues) {
   EXPECT_EQ(rearms[1].at - t0, 6min + 50s);
 }
 
+// The broker comes back when lb_heat's lease has, or may have, run out: it is told OFF, not
+// ON, and its session pauses.
+void expect_reconnect_pauses_lower_back(Sim& s) {
+  std::size_t back = s.mark();
+  s.send(BrokerConnection{true});
+  auto heat = s.outputs_for("lb_heat", back);
+  ASSERT_EQ(heat.size(), 1u);
+  EXPECT_EQ(name(heat[0].output), "off");
+  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
+}
+
 TEST(EngineBroker, NoOnIsSentWhileTheBrokerIsDownAndAnExpiredLeasePausesTheSession) {
   EngineConfig c = standard_config();
   c.safety.broker_grace = 5min;  // longer than the lease can carry the pad
@@ -1857,12 +1868,7 @@ TEST(EngineBroker, AnUnconfirmedOnWhoseLeaseRanOutIsNotResentEither) {
   s.send(BrokerConnection{false});
   s.advance(2min);  // the 120 s lease sent with the ON has run out
   s.silent.clear();
-  std::size_t back = s.mark();
-  s.send(BrokerConnection{true});
-  auto heat = s.outputs_for("lb_heat", back);
-  ASSERT_EQ(heat.size(), 1u);
-  EXPECT_EQ(name(heat[0].output), "off");
-  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
+  expect_reconnect_pauses_lower_back(s);
 }
 
 TEST(EngineBroker, ADeviceThatReconnectsIsSentItsCommandAgain) {
@@ -1930,12 +1936,7 @@ TEST(EngineBroker, AReconnectWithLessLeaseLeftThanADeliveryTakesPausesTheSession
   s.advance(5min + 30s);
   s.send(BrokerConnection{false});
   s.advance(1min + 25s);
-  std::size_t back = s.mark();
-  s.send(BrokerConnection{true});
-  auto heat = s.outputs_for("lb_heat", back);
-  ASSERT_EQ(heat.size(), 1u);
-  EXPECT_EQ(name(heat[0].output), "off");
-  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
+  expect_reconnect_pauses_lower_back(s);
 }
 
 TEST(EngineBroker, AConfirmationVouchesForTheOldestUnconfirmedLease) {
@@ -1953,12 +1954,7 @@ TEST(EngineBroker, AConfirmationVouchesForTheOldestUnconfirmedLease) {
   s.silent.clear();
   s.send(BrokerConnection{false});
   s.advance(1min + 55s);
-  std::size_t back = s.mark();
-  s.send(BrokerConnection{true});  // 2:06
-  auto heat = s.outputs_for("lb_heat", back);
-  ASSERT_EQ(heat.size(), 1u);
-  EXPECT_EQ(name(heat[0].output), "off");
-  EXPECT_EQ(name(s.snap("lower_back").status), "paused");
+  expect_reconnect_pauses_lower_back(s);  // at 2:06
 }
 
 // ---- Stop, stop_all, schedules -------------------------------------------------------
