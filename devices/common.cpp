@@ -102,6 +102,12 @@ Decoded availability(const std::string& device, std::string_view payload,
   return Decoded{{core::DeviceAvailability{device, *online}}, {}};
 }
 
+void mark_unprompted(Decoded& decoded) {
+  for (auto& event : decoded.events) {
+    if (auto* report = std::get_if<core::DeviceReport>(&event)) report->answer = false;
+  }
+}
+
 Decoded switch_state(const std::string& device, std::string_view payload, core::Output on,
                      std::string_view on_word, std::string_view off_word) {
   auto is_on = parse_word(payload, on_word, off_word);

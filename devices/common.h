@@ -49,6 +49,9 @@ std::optional<bool> parse_word(std::string_view text, std::string_view yes, std:
 Decoded availability(const std::string& device, std::string_view payload,
                      std::string_view online_word, std::string_view offline_word);
 
+// Marks every DeviceReport in `decoded` as sent by the device by itself, not as an answer.
+void mark_unprompted(Decoded& decoded);
+
 // A switch state as a word pair ("ON"/"OFF"): a DeviceReport with `on` for the first word
 // and off for the second, or the problem naming the words expected.
 Decoded switch_state(const std::string& device, std::string_view payload, core::Output on,

@@ -64,12 +64,15 @@ class ShellyRpcDriver final : public Driver {
     auto root = parse_json_object(payload, why);
     if (!root) return problem(why);
     Decoded out;
-    if (events) return decode_notification(*root);
-    if (switch_status) {
+    // Notifications and status messages come by themselves; only an RPC reply answers.
+    if (events) {
+      out = decode_notification(*root);
+    } else if (switch_status) {
       read_switch(*root, true, out);
     } else {
       read_temperature(*root, true, out);
     }
+    mark_unprompted(out);
     return out;
   }
 

@@ -53,7 +53,9 @@ class TasmotaDriver final : public Driver {
       confirmed_pulse_.reset();  // it may have restarted, or missed a PulseTime
       return availability(device().id, payload, "Online", "Offline");
     }
-    return decode_power_json(payload, state);
+    Decoded decoded = decode_power_json(payload, state);
+    if (state) mark_unprompted(decoded);  // telemetry, sent every TelePeriod by itself
+    return decoded;
   }
 
   std::vector<std::string> notes() const override { return no_lease_notes(device()); }

@@ -324,7 +324,7 @@ void Engine::on_report(const DeviceReport& report) {
     zone.last_end = {now_.mono, now_.wall};
   }
   if (report.output == d.commanded) {
-    if (!d.awaiting) return;
+    if (!d.awaiting || !report.answer) return;
     d.awaiting = false;
     if (d.commanded != Output::off && d.lease_unconfirmed_until) {
       d.lease_until = d.lease_unconfirmed_until;
@@ -378,7 +378,10 @@ void Engine::on_availability(const DeviceAvailability& availability) {
   // of (a broker restart loses the devices' wills). Either way it may have missed commands
   // meanwhile, and the state it reports on connecting answers none of them: it gets its
   // command again now, on a live connection, rather than a re-arm later on a lapsed lease.
+  // A retained "online" that comes with padtimer's own subscribing tells nothing new.
+  const bool was_offline = d.offline;
   d.offline = false;
+  if (!was_offline && availability.retained) return;
   resend_after_gap(*index, connected_ ? "it was disconnected" : "the broker was unreachable");
 }
 

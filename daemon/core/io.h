@@ -30,12 +30,20 @@ struct Request {
 struct DeviceReport {
   std::string device;
   Output output = Output::off;
+  // The device's answer to a command. False for what it sends by itself (telemetry, its
+  // state on connecting), which may cross a command in flight: it says the pad is ON, not
+  // that the command and its lease arrived, so it never confirms one. Drivers that cannot
+  // tell the two apart report everything as an answer.
+  bool answer = true;
 };
 
 // The device's own availability (LWT, Shelly online, Zigbee availability).
 struct DeviceAvailability {
   std::string device;
   bool online = true;
+  // From the broker's store, delivered because padtimer subscribed: old news, not a device
+  // announcing a connection just now.
+  bool retained = false;
 };
 
 struct TemperatureReading {

@@ -127,8 +127,12 @@ void EngineHost::on_message(const mqtt::Message& message) {
                   "{}: ignored message on {}: {}", driver->device().id, message.topic,
                   decoded->problem);
     }
-    for (const auto& event : decoded->events)
+    for (auto event : decoded->events) {
+      // Drivers see payloads; whether the broker replayed it from its store is the host's.
+      if (auto* availability = std::get_if<core::DeviceAvailability>(&event))
+        availability->retained = message.retained;
       engine_->handle(event, clock_.now());
+    }
   }
   if (!matched) spdlog::debug("no device uses topic {}", message.topic);
   drain();

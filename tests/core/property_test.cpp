@@ -22,7 +22,8 @@
 //   I7 every request gets exactly one reply;
 //   I8 a pad that switched itself off by its lease is never switched back on by padtimer
 //      within the same phase unless the user resumes (a re-send that arrives after the
-//      lease ran out would do just that).
+//      lease ran out would do just that). The devices here tell answers from the reports
+//      they send by themselves, as the Tasmota and Shelly RPC drivers do; see DeviceReport.
 //
 // Environment: PADTIMER_PROPERTY_SEED (a number, or "random") and
 // PADTIMER_PROPERTY_SEQUENCES override the defaults. A failure prints the seed and the
@@ -324,7 +325,7 @@ class Sequence {
     note(d.spec->id + " reconnects");
     if (!reachable(d)) return;
     enqueue_outbound(d, DeviceAvailability{d.spec->id, true});
-    publish_state(d);
+    publish_state(d, false);
   }
 
   void toggle_broker() {
@@ -344,7 +345,7 @@ class Sequence {
     call(BrokerConnection{true});
     // On resubscribe, retained availability arrives for every device.
     for (auto& d : devices_)
-      call(DeviceAvailability{d.spec->id, d.online});
+      call(DeviceAvailability{d.spec->id, d.online, true});
   }
 
   void change_sensor_mode() {
@@ -376,8 +377,9 @@ class Sequence {
   void duplicate_report() {
     SimDevice& d = devices_[pick(0, static_cast<int>(devices_.size()) - 1)];
     if (!reachable(d)) return;
+    // Sent by the device itself (telemetry): it may cross a command in flight.
     note("duplicate state report from " + d.spec->id);
-    call(DeviceReport{d.spec->id, d.physical});
+    call(DeviceReport{d.spec->id, d.physical, false});
   }
 
   void jump_wall_clock() {
@@ -506,10 +508,11 @@ class Sequence {
     if (on > 1) fail("I3: two devices of " + zone.spec->id + " are physically ON together");
   }
 
-  // A device publishes its state after every change and every command (lossy).
-  void publish_state(SimDevice& d) {
+  // A device publishes its state after every change and every command (lossy); `answer`
+  // false when it does so by itself (on connecting), as drivers tell it (DeviceReport).
+  void publish_state(SimDevice& d, bool answer = true) {
     if (!reachable(d) || chance(0.08)) return;
-    enqueue_outbound(d, DeviceReport{d.spec->id, d.physical});
+    enqueue_outbound(d, DeviceReport{d.spec->id, d.physical, answer});
   }
 
   void enqueue_outbound(SimDevice& d, Event e) {

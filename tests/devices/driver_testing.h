@@ -95,8 +95,8 @@ inline std::string text(const std::vector<OptionProblem>& problems) {
   return out;
 }
 
-// A decoded message as short text: "report heat", "online", "offline", "20.6 C", joined
-// with ", "; "problem: ..." last; "not mine" when the topic is not the device's.
+// A decoded message as short text: "report heat" (an answer), "status heat", "online", "offline",
+// "20.6 C", joined with ", "; "problem: ..." last; "not mine" when the topic is not the device's.
 inline std::string describe(const std::optional<Decoded>& decoded) {
   if (!decoded) return "not mine";
   std::ostringstream out;
@@ -105,7 +105,8 @@ inline std::string describe(const std::optional<Decoded>& decoded) {
     out << separator;
     separator = ", ";
     if (const auto* report = std::get_if<core::DeviceReport>(&event)) {
-      out << "report " << core::to_string(report->output);
+      // "status": sent by the device itself, never confirming a command (DeviceReport).
+      out << (report->answer ? "report " : "status ") << core::to_string(report->output);
     } else if (const auto* available = std::get_if<core::DeviceAvailability>(&event)) {
       out << (available->online ? "online" : "offline");
     } else if (const auto* reading = std::get_if<core::TemperatureReading>(&event)) {

@@ -245,12 +245,12 @@ TEST(ShellyRpcDecode, NotifyStatus) {
       {
           {R"({"src":"x","dst":"x/events","method":"NotifyStatus","params":{"ts":1.5,)"
            R"("switch:1":{"id":1,"output":true,"source":"button"}}})",
-           "report heat"},
-          {n + R"({"switch:1":{"output":false}}})", "report off"},
+           "status heat"},
+          {n + R"({"switch:1":{"output":false}}})", "status off"},
           {n + R"({"temperature:100":{"id":100,"tC":31.5,"tF":88.7}}})", "31.5 C"},
           {R"({"method":"NotifyFullStatus","params":{"switch:1":{"output":true},)"
            R"("temperature:100":{"tC":30}}})",
-           "report heat, 30 C"},
+           "status heat, 30 C"},
           // Other switches, fields without output, other methods: nothing to report.
           {n + R"({"switch:0":{"output":true}}})", ""},
           {n + R"({"switch:1":{"apower":12.5}}})", ""},
@@ -263,8 +263,8 @@ TEST(ShellyRpcDecode, StatusTopics) {
   auto d = shelly_with_sensor();
   const std::string prefix = std::string(kId) + "/status/";
   expect_decoded(*d, prefix + "switch:1",
-                 {{R"({"id":1,"source":"init","output":true,"apower":0})", "report heat"},
-                  {R"({"id":1,"output":false})", "report off"}});
+                 {{R"({"id":1,"source":"init","output":true,"apower":0})", "status heat"},
+                  {R"({"id":1,"output":false})", "status off"}});
   expect_decoded(*d, prefix + "temperature:100", {{R"({"id":100,"tC":22.4,"tF":72.3})", "22.4 C"}});
   expect_decoded(*d, prefix + "switch:0", {{R"({"output":true})", "not mine"}});
   expect_decoded(*shelly(), prefix + "temperature:100", {{R"({"tC":22})", "not mine"}});
@@ -324,7 +324,7 @@ TEST(ShellyRpcMalformed, AGoodSwitchStillCountsBesideABrokenSensor) {
       describe(d->decode(
           kEvents,
           R"({"method":"NotifyStatus","params":{"switch:1":{"output":true},"temperature:100":{"tC":null}}})")),
-      "report heat, problem: temperature:100 tC is null: the sensor has no reading "
+      "status heat, problem: temperature:100 tC is null: the sensor has no reading "
       "(disconnected or failed)");
 }
 

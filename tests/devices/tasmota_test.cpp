@@ -222,7 +222,7 @@ TEST(TasmotaDecode, StateCarriesPower) {
       describe(d->decode(
           "tele/pad_plug/STATE",
           R"({"Time":"2024-01-01T10:00:00","Uptime":"0T01:00:00","POWER":"ON","Wifi":{"RSSI":80}})")),
-      "report heat");
+      "status heat");
   EXPECT_EQ(describe(d->decode("tele/pad_plug/STATE", R"({"Time":"x"})")),
             "problem: no POWER1 in STATE");
 }
