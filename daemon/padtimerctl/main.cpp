@@ -2,6 +2,7 @@
 // does (daemon/control/README.md): requests on <base>/<zone>/set, answers on
 // <base>/<zone>/result, and the retained documents padtimerd publishes under <base>/.
 // `padtimerctl --help` describes the commands; cli.h parses them, commands.h runs them.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -114,7 +115,15 @@ int main(int argc, char** argv) {
   if (const int* code = std::get_if<int>(&connection)) return *code;
   try {
     auto command = make_command(invocation, std::move(std::get<Connection>(connection)));
-    return command->run();
+    const int code = command->run();
+    // run() has disconnected cleanly and said everything. Destroying the Paho client can
+    // still race its worker threads (eclipse-paho/paho.mqtt.c#1669; seen here once as
+    // "corrupted double-linked list" after a successful start): a finished command has
+    // nothing left to clean up, so it leaves without running destructors.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    spdlog::default_logger()->flush();
+    std::_Exit(code);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "padtimerctl: %s\n", e.what());
     return kExitUsage;
