@@ -127,7 +127,7 @@ void EngineHost::on_message(const mqtt::Message& message) {
                   "{}: ignored message on {}: {}", driver->device().id, message.topic,
                   decoded->problem);
     }
-    for (auto event : decoded->events) {
+    for (auto& event : decoded->events) {
       // Drivers see payloads; whether the broker replayed it from its store is the host's.
       if (auto* availability = std::get_if<core::DeviceAvailability>(&event))
         availability->retained = message.retained;
