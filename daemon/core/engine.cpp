@@ -16,6 +16,19 @@ namespace {
 // A late timer must not loop forever if a handler failed to move its deadline.
 constexpr int kMaxWakesPerCall = 10000;
 
+// Exposure is kept for this many local days: the days the wall clock has visited, however
+// far it jumped (pruned by count, never by distance from today, so a jump and back loses
+// nothing).
+constexpr std::size_t kExposureDays = 32;
+
+// A wall clock that moved by more than this against the monotonic clock has been set (NTP,
+// by hand): today's exposure and the rest are read again for the corrected day.
+constexpr Duration kClockStep = 5s;
+
+Duration wall_minus_mono(const Now& now) {
+  return now.wall.time_since_epoch() - now.mono.time_since_epoch();
+}
+
 std::string phase_name(const Routine& routine, std::size_t index) {
   return std::string(to_string(routine.phases[index].kind)) + " phase " +
          std::to_string(index + 1) + "/" + std::to_string(routine.phases.size());
@@ -67,12 +80,15 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
   // Start-up: whatever the devices were doing, they are driven OFF first.
   for (std::size_t d = 0; d < devices_.size(); ++d)
     command(d, Output::off);
+  for (ZoneRuntime& zone : zones_)
+    zone.exposure_counted = now_.mono;
+  history_offset_ = wall_minus_mono(now_);
+  history_utc_offset_ = now_.utc_offset;
   for (const ZoneHistory& h : history) {
     auto z = find_zone(h.zone);
     if (!z) continue;  // a zone removed from the config since: nothing to keep
     ZoneRuntime& zone = zones_[*z];
-    zone.last_end.wall = h.last_session_end;
-    if (h.exposure > Duration::zero()) zone.exposure[h.day] = h.exposure;
+    merge_history(h);
     if (is_fault_reason(h.fault)) {
       zone.fault = h.fault;
       zone.fault_message = h.fault_message;
@@ -101,6 +117,7 @@ void Engine::handle(const Event& event, const Now& now) {
         if constexpr (std::is_same_v<T, DeviceAvailability>) on_availability(e);
         if constexpr (std::is_same_v<T, TemperatureReading>) on_temperature(e);
         if constexpr (std::is_same_v<T, BrokerConnection>) on_broker(e);
+        if constexpr (std::is_same_v<T, StoredHistory>) on_history(e);
       },
       event);
   process_due();
@@ -142,13 +159,9 @@ void Engine::advance(const Now& now) {
   MonoTime mono = std::max(now.mono, now_.mono);
   now_ = now;
   now_.mono = mono;
-  for (ZoneRuntime& zone : zones_)
-    accrue(zone);
-  // Forget exposure more than a week away from today (the wall clock may jump both ways).
-  LocalDay today = local_day(now_.wall, now_.utc_offset);
   for (ZoneRuntime& zone : zones_) {
-    std::erase_if(zone.exposure,
-                  [today](const auto& kv) { return kv.first < today - 7 || kv.first > today + 7; });
+    accrue(zone);
+    count_exposure(zone);
   }
 }
 
@@ -166,6 +179,9 @@ std::vector<Engine::Deadline> Engine::collect_deadlines() const {
     const DeviceRuntime& d = devices_[i];
     if (d.awaiting && d.transmitted && connected_ && !d.offline) {
       out.push_back({d.confirm_deadline, Wake::confirm_timeout, i});
+    }
+    if (d.probing && connected_ && !d.offline) {
+      out.push_back({d.probe_deadline, Wake::probe_timeout, i});
     }
     if (d.on_since && d.spec->sensor) {
       MonoTime from =
@@ -225,6 +241,22 @@ void Engine::wake(const Deadline& deadline) {
            std::nullopt});
       return;
     }
+    case Wake::probe_timeout: {
+      DeviceRuntime& d = devices_[deadline.index];
+      if (d.probe_attempts < 2) {
+        ++d.probe_attempts;
+        d.probe_deadline = now_.mono + config_.safety.confirm_timeout;
+        out_.push_back(QueryState{d.spec->id});
+        return;
+      }
+      d.probing = false;
+      const std::string message = d.spec->id + " did not tell its state after " + d.probe_gap +
+                                  ", even when asked again; it was told to switch off and the "
+                                  "session is paused: resume or stop it";
+      command(deadline.index, Output::off, Confirmation::restart);
+      pause_session(zones_[d.zone], Reason::unexpected_state, message);
+      return;
+    }
     case Wake::telemetry_stale: {
       DeviceRuntime& d = devices_[deadline.index];
       if (auto v = check_telemetry_fresh(*d.spec, d.temperature_at, *d.on_since, now_.mono)) {
@@ -265,13 +297,21 @@ void Engine::wake(const Deadline& deadline) {
                       describe_duration(config_.safety.max_pause) + " and was stopped");
       return;
     case Wake::lease_rearm: {
-      devices_[deadline.index].rearm_at.reset();
-      command(deadline.index, devices_[deadline.index].commanded);
+      DeviceRuntime& d = devices_[deadline.index];
+      d.rearm_at.reset();
+      if (d.probing) return;  // the answer to the query re-arms it
+      // Late (the system was suspended, the loop stalled): the lease may be gone already.
+      if (lease_may_run_out(d)) {
+        resend_checked(deadline.index, "padtimer was late to renew it (a suspend or a stall)");
+        return;
+      }
+      command(deadline.index, d.commanded);
       return;
     }
     case Wake::state_refresh:
       zones_[deadline.index].refresh_at = now_.mono + config_.safety.state_refresh;
       publish_state(zones_[deadline.index]);
+      persist(zones_[deadline.index]);
       return;
   }
 }
@@ -313,15 +353,26 @@ void Engine::on_request(const Request& request) {
 void Engine::on_report(const DeviceReport& report) {
   auto index = find_device(report.device);
   if (!index) return;  // not ours: drivers only forward configured devices, so ignore
+  // A retained state is the broker's memory of some earlier moment, not the device's state
+  // now: it confirms nothing and is not acted on.
+  if (report.retained) return;
   DeviceRuntime& d = devices_[*index];
   ZoneRuntime& zone = zones_[d.zone];
-  const std::optional<Output> was = d.reported;
+  if (d.probing) {
+    on_report_while_probing(*index, report);
+    return;
+  }
   d.reported = report.output;
-  // The rest counts from when the pads are known OFF: a device that goes OFF with no session
-  // running (the confirmation after a session's end, its own auto-off after a fault, one
-  // found ON at start-up) moves the end of the last session to now.
-  if (!zone.session && was && *was != Output::off && report.output == Output::off) {
-    zone.last_end = {now_.mono, now_.wall};
+  if (report.output != Output::off && !d.maybe_on) {
+    // ON by other means (its button, a stale command): physically ON until it says OFF.
+    mark_maybe_on(d, std::nullopt);
+    persist(zone);
+  }
+  // Known OFF: the answer to an OFF, or any report once no command is in flight (an OFF
+  // status crossing an ON in flight would not prove it).
+  if (report.output == Output::off && d.commanded == Output::off &&
+      (report.answer || !d.awaiting)) {
+    known_off(*index, now_.mono);
   }
   if (report.output == d.commanded) {
     if (!d.awaiting || !report.answer) return;
@@ -330,7 +381,7 @@ void Engine::on_report(const DeviceReport& report) {
       d.lease_until = d.lease_unconfirmed_until;
       d.lease_unconfirmed_until.reset();
     }
-    if (report.output == Output::off) try_switch_on(zone);
+    if (report.output == Output::off) try_run_phase(zone);
     return;
   }
   // A report that disagrees while a command is in flight may predate it: wait for the
@@ -382,7 +433,36 @@ void Engine::on_availability(const DeviceAvailability& availability) {
   const bool was_offline = d.offline;
   d.offline = false;
   if (!was_offline && availability.retained) return;
-  resend_after_gap(*index, connected_ ? "it was disconnected" : "the broker was unreachable");
+  after_gap(*index, connected_ ? "it was disconnected" : "the broker was unreachable");
+}
+
+void Engine::on_report_while_probing(std::size_t index, const DeviceReport& report) {
+  DeviceRuntime& d = devices_[index];
+  ZoneRuntime& zone = zones_[d.zone];
+  d.reported = report.output;
+  if (report.output == Output::off) {
+    // Whatever switched it off (its button, a power cut, a restart, its lease), padtimer
+    // did not: never back ON behind the user's back.
+    d.probing = false;
+    const std::string message = d.spec->id + " is OFF after " + d.probe_gap +
+                                " (its button, a power cut or a restart); the session is "
+                                "paused: resume or stop it";
+    command(index, Output::off, Confirmation::restart);
+    pause_session(zone, Reason::unexpected_state, message);
+    return;
+  }
+  if (!report.answer) return;  // a status may have crossed the query: wait for its answer
+  d.probing = false;
+  if (report.output == d.commanded) {
+    resend_checked(index, d.probe_gap);
+    return;
+  }
+  command(index, Output::off, Confirmation::restart);
+  latch_fault(zone, {Reason::unexpected_state,
+                     d.spec->id + " reports " + std::string(to_string(report.output)) +
+                         " instead of " + std::string(to_string(d.commanded)) + " after " +
+                         d.probe_gap + "; it was told to switch off. Check the device, then reset",
+                     std::nullopt});
 }
 
 void Engine::on_temperature(const TemperatureReading& reading) {
@@ -428,22 +508,85 @@ void Engine::on_broker(const BrokerConnection& connection) {
     return;
   }
   broker_lost_at_.reset();
-  // Re-establish every device's commanded state: the broker may have lost our commands.
+  // Re-establish every device's commanded state: the broker may have lost our commands, and
+  // padtimer missed whatever the devices said meanwhile.
   for (std::size_t d = 0; d < devices_.size(); ++d)
-    resend_after_gap(d, "the broker was unreachable");
+    after_gap(d, "the broker was unreachable");
 }
 
-void Engine::resend_after_gap(std::size_t index, const std::string& gap) {
-  DeviceRuntime& device = devices_[index];
-  // A device whose lease may have run out during the gap has switched itself off: never
-  // switch it back on behind the user's back; its session pauses, as for any pad switched
-  // off outside padtimer. The earliest it may have run out: from the ON it confirmed, else
-  // from the oldest one sent (if that arrived, it has run out by then). A re-send may take
-  // up to confirm_timeout to arrive: a lease ending sooner counts as run out.
+void Engine::on_history(const StoredHistory& history) {
+  for (const ZoneHistory& h : history.zones)
+    merge_history(h);
+  history_offset_ = wall_minus_mono(now_);
+  history_utc_offset_ = now_.utc_offset;
+  for (ZoneRuntime& zone : zones_)
+    publish_state_if_devices_changed(zone);
+}
+
+void Engine::merge_history(const ZoneHistory& h) {
+  auto z = find_zone(h.zone);
+  if (!z) return;
+  ZoneRuntime& zone = zones_[*z];
+  auto later = [](auto& into, const auto& value) {
+    if (value && (!into || *value > *into)) into = value;
+  };
+  later(zone.last_end.wall, h.last_session_end);
+  later(zone.last_end.mono, h.last_session_end_mono);
+  Duration& used = zone.exposure[h.day];
+  used = std::max(used, h.exposure);
+  if (used == Duration::zero()) zone.exposure.erase(h.day);
+  for (const DeviceMaybeOn& on : h.maybe_on) {
+    auto index = find_device(on.device);
+    if (!index || devices_[*index].zone != *z) continue;
+    std::optional<MonoTime> bound;
+    if (on.until) bound = now_.mono + (*on.until - now_.wall);
+    if (bound && *bound <= now_.mono) {
+      // OFF by its lease since then: the rest counts from there.
+      later(zone.last_end.wall, on.until);
+      later(zone.last_end.mono, bound);
+      continue;
+    }
+    mark_maybe_on(devices_[*index], bound);
+  }
+}
+
+bool Engine::lease_may_run_out(const DeviceRuntime& device) const {
+  // The earliest the lease may run out: from the ON it confirmed, else from the oldest one
+  // sent (if that arrived, it runs out then). A re-send may take up to confirm_timeout to
+  // arrive: a lease ending sooner counts as run out.
   const auto expiry = device.lease_until ? device.lease_until : device.lease_unconfirmed_until;
-  const bool lease_ran_out = device.commanded != Output::off && device.spec->auto_off && expiry &&
-                             *expiry <= now_.mono + config_.safety.confirm_timeout;
-  if (lease_ran_out) {
+  return device.commanded != Output::off && device.spec->auto_off && expiry &&
+         *expiry <= now_.mono + config_.safety.confirm_timeout;
+}
+
+void Engine::after_gap(std::size_t index, const std::string& gap) {
+  DeviceRuntime& device = devices_[index];
+  if (device.commanded == Output::off) {
+    command(index, Output::off, Confirmation::restart);
+  } else if (lease_may_run_out(device) || !device.on_sent) {
+    // Run out: OFF and a pause. Never sent: it cannot have changed, so it is simply sent.
+    resend_checked(index, gap);
+  } else {
+    start_probe(index, gap);
+  }
+}
+
+void Engine::start_probe(std::size_t index, const std::string& gap) {
+  DeviceRuntime& d = devices_[index];
+  d.probing = true;
+  d.probe_attempts = 1;
+  d.probe_deadline = now_.mono + config_.safety.confirm_timeout;
+  d.probe_gap = gap;
+  d.transmitted = false;  // nothing in flight to time out: the query has its own deadline
+  d.rearm_at.reset();
+  if (connected_) out_.push_back(QueryState{d.spec->id});
+}
+
+void Engine::resend_checked(std::size_t index, const std::string& gap) {
+  DeviceRuntime& device = devices_[index];
+  // A device whose lease may have run out has switched itself off: never switch it back on
+  // behind the user's back; its session pauses, as for any pad switched off outside padtimer.
+  if (lease_may_run_out(device)) {
     command(index, Output::off, Confirmation::restart);
     pause_session(zones_[device.zone], Reason::unexpected_state,
                   device.spec->id + " switched itself off by its auto-off lease while " + gap +
@@ -538,11 +681,7 @@ CheckResult Engine::resume(ZoneRuntime& zone, std::string& message) {
     return Verdict{Reason::device_offline, devices_[*dev].spec->id + " is offline", {}};
   }
   s.paused = false;
-  if (s.routine->phases[s.phase].kind == PhaseKind::rest) {
-    s.running_since = now_.mono;
-  } else {
-    try_switch_on(zone);
-  }
+  try_run_phase(zone);
   publish_event(zone, EventKind::resumed, Reason::ok, "resumed");
   publish_state(zone);
   message = "resumed " + zone.spec->id + "; " + describe_duration(phase_remaining(zone)) +
@@ -614,6 +753,7 @@ CheckResult Engine::reset(ZoneRuntime& zone, std::string& message) {
   }
   publish_event(zone, EventKind::fault_reset, was,
                 "fault " + std::string(reason_code(was)) + " reset");
+  persist(zone);
   publish_state(zone);
   message = "cleared the " + std::string(reason_code(was)) + " fault on " + zone.spec->id;
   return std::nullopt;
@@ -639,12 +779,69 @@ void Engine::stop_all(std::string& message) {
 void Engine::accrue(ZoneRuntime& zone) {
   if (!zone.session || !zone.session->running_since) return;
   SessionRuntime& s = *zone.session;
-  Duration delta = now_.mono - *s.running_since;
+  // Never past the phase's end: a late wake (a suspend) ends the phase at its time.
+  const MonoTime until = std::min(now_.mono, *phase_end_at(zone));
+  Duration delta = until - *s.running_since;
   if (delta <= Duration::zero()) return;
   s.done += delta;
-  s.running_since = now_.mono;
-  if (s.routine->phases[s.phase].kind != PhaseKind::rest) {
-    zone.exposure[s.day] += delta;
+  s.running_since = until;
+}
+
+void Engine::count_exposure(ZoneRuntime& zone) {
+  const MonoTime from = zone.exposure_counted;
+  if (now_.mono <= from) return;
+  zone.exposure_counted = now_.mono;
+  // Exposure is the time a device of the zone was, or may have been, physically ON.
+  MonoTime until = from;
+  for (std::size_t i : zone.devices) {
+    const DeviceRuntime& d = devices_[i];
+    if (d.maybe_on)
+      until = std::max(until, d.on_bound ? std::min(now_.mono, *d.on_bound) : now_.mono);
+  }
+  if (until > from) {
+    const LocalDay day = exposure_day(zone);
+    zone.exposure[day] += until - from;
+    while (zone.exposure.size() > kExposureDays) {
+      auto oldest = zone.exposure.begin();
+      if (oldest->first == day) ++oldest;
+      zone.exposure.erase(oldest);
+    }
+  }
+  // Commanded OFF and past its lease: OFF by now, confirmed or not.
+  for (std::size_t i : zone.devices) {
+    const DeviceRuntime& d = devices_[i];
+    if (d.maybe_on && d.commanded == Output::off && d.on_bound && *d.on_bound <= now_.mono) {
+      known_off(i, *d.on_bound);
+    }
+  }
+}
+
+LocalDay Engine::exposure_day(const ZoneRuntime& zone) const {
+  // A session counts toward the day its start was checked against the cap.
+  return zone.session ? zone.session->day : local_day(now_.wall, now_.utc_offset);
+}
+
+void Engine::known_off(std::size_t index, MonoTime at) {
+  DeviceRuntime& d = devices_[index];
+  if (!d.maybe_on) return;
+  d.maybe_on = false;
+  d.on_bound.reset();
+  ZoneRuntime& zone = zones_[d.zone];
+  // The rest counts from the last moment a pad was ON, not from the end of its session.
+  const WallTime wall = now_.wall - (now_.mono - at);
+  if (!zone.last_end.mono || at > *zone.last_end.mono) zone.last_end.mono = at;
+  if (!zone.last_end.wall || wall > *zone.last_end.wall) zone.last_end.wall = wall;
+  persist(zone);
+}
+
+void Engine::mark_maybe_on(DeviceRuntime& d, std::optional<MonoTime> bound) {
+  if (!d.maybe_on) {
+    d.maybe_on = true;
+    d.on_bound = bound;
+  } else if (!bound || !d.on_bound) {
+    d.on_bound.reset();  // an ON without a lease may still hold
+  } else {
+    d.on_bound = std::max(*d.on_bound, *bound);
   }
 }
 
@@ -656,11 +853,7 @@ void Engine::enter_phase(ZoneRuntime& zone, std::size_t index) {
   s.running_since.reset();
   publish_event(zone, EventKind::phase_started, Reason::ok,
                 "started " + phase_name(*s.routine, index));
-  if (s.routine->phases[index].kind == PhaseKind::rest) {
-    s.running_since = now_.mono;
-  } else {
-    try_switch_on(zone);
-  }
+  try_run_phase(zone);
   publish_state(zone);
 }
 
@@ -671,6 +864,7 @@ void Engine::end_phase(ZoneRuntime& zone) {
   s.running_since.reset();
   publish_event(zone, EventKind::phase_ended, Reason::ok,
                 "ended " + phase_name(*s.routine, s.phase));
+  persist(zone);
   if (s.phase + 1 < s.routine->phases.size()) {
     enter_phase(zone, s.phase + 1);
   } else {
@@ -702,6 +896,7 @@ void Engine::end_session(ZoneRuntime& zone, SessionOutcome outcome, const std::s
   zone.session.reset();
   zone.refresh_at.reset();
   out_.push_back(PublishEvent{std::move(ended)});
+  persist(zone);
   publish_state(zone);
 }
 
@@ -717,18 +912,19 @@ void Engine::pause_session(ZoneRuntime& zone, Reason reason, const std::string& 
   publish_state(zone);
 }
 
-void Engine::try_switch_on(ZoneRuntime& zone) {
+void Engine::try_run_phase(ZoneRuntime& zone) {
   if (!zone.session || zone.fault != Reason::ok) return;
   SessionRuntime& s = *zone.session;
   if (s.paused || s.running_since) return;
-  auto target = phase_device(zone);
-  if (!target) return;  // a rest phase
-  // Interlock: every other device of the zone must have confirmed OFF first.
+  // Interlock: every device of the zone, the phase's own included (a dual pad changing
+  // mode), confirmed OFF first. A rest counts from then too: skin rests once the pads are
+  // known OFF, not once they were told so.
   for (std::size_t d : zone.devices) {
-    if (d != *target && !confirmed_off(devices_[d])) return;
+    if (!confirmed_off(devices_[d])) return;
   }
   s.running_since = now_.mono;
-  command(*target, output_for(s.routine->phases[s.phase].kind));
+  if (auto target = phase_device(zone))
+    command(*target, output_for(s.routine->phases[s.phase].kind));
 }
 
 void Engine::latch_fault(ZoneRuntime& zone, const Verdict& verdict) {
@@ -738,6 +934,7 @@ void Engine::latch_fault(ZoneRuntime& zone, const Verdict& verdict) {
   }
   zone.fault = verdict.reason;
   zone.fault_message = verdict.message;
+  persist(zone);  // latched across a restart, even if what follows never happens
   publish_event(zone, EventKind::fault, verdict.reason, verdict.message);
   end_session(zone, SessionOutcome::fault, verdict.message);
   // OFF again even to devices believed off: a pad reading 50 °C while "off" may have a
@@ -828,6 +1025,8 @@ void Engine::command(std::size_t index, Output output, Confirmation confirmation
   d.commanded = output;
   d.awaiting = true;
   if (output == Output::off) {
+    d.probing = false;  // OFF is safe whatever the device's state
+    d.on_sent = false;
     d.on_since.reset();
     d.watch_deadline.reset();
     d.watch_due = false;
@@ -851,11 +1050,27 @@ void Engine::command(std::size_t index, Output output, Confirmation confirmation
       }
     }
   }
+  if (output != Output::off && !d.maybe_on) {
+    // Kept before the ON goes out: a crash right after it still knows the pad may be ON.
+    mark_maybe_on(d, lease_bound(d));
+    persist(zones_[d.zone]);
+  }
   transmit(index);
+}
+
+std::optional<MonoTime> Engine::lease_bound(const DeviceRuntime& d) const {
+  auto lease = lease_for(d);
+  if (!lease) return std::nullopt;
+  // The lease starts when the command arrives, up to confirm_timeout after it was sent.
+  return now_.mono + *lease + config_.safety.confirm_timeout;
 }
 
 void Engine::transmit(std::size_t index) {
   DeviceRuntime& d = devices_[index];
+  if (d.probing && d.commanded != Output::off) {
+    d.transmitted = false;  // no ON until the device has told its state
+    return;
+  }
   if (!connected_) {
     d.transmitted = false;
     // An OFF is still emitted: the transport may hold it, and at start-up OFF comes first.
@@ -871,6 +1086,10 @@ void Engine::transmit(std::size_t index) {
   if (lease) {
     d.rearm_at = now_.mono + config_.safety.lease_rearm;
     if (!d.lease_unconfirmed_until) d.lease_unconfirmed_until = now_.mono + *lease;
+  }
+  if (d.commanded != Output::off) {
+    d.on_sent = true;
+    mark_maybe_on(d, lease_bound(d));
   }
   out_.push_back(SetOutput{d.spec->id, d.commanded, lease});
 }
@@ -962,7 +1181,9 @@ ZoneSnapshot Engine::make_snapshot(const ZoneRuntime& zone) const {
     snap.phase_index = static_cast<int>(s.phase);
     snap.phase_count = static_cast<int>(s.routine->phases.size());
     snap.phase_kind = kind;
-    snap.waiting_for_interlock = kind != PhaseKind::rest && !s.paused && !s.running_since;
+    // Waiting for every device of the zone to confirm OFF (the interlock, or a rest that
+    // counts only from then).
+    snap.waiting_for_interlock = !s.paused && !s.running_since;
     snap.phase_remaining = phase_remaining(zone);
   } else {
     if (zone.fault != Reason::ok) snap.status = ZoneStatus::fault;
@@ -999,6 +1220,57 @@ bool Engine::all_off_confirmed() const {
 
 Duration Engine::exposure(const std::string& zone, LocalDay day) const {
   return exposure_on(zones_.at(zone_index_.at(zone)), day);
+}
+
+bool Engine::history_stale(const Now& now) const {
+  return std::chrono::abs(wall_minus_mono(now) - history_offset_) > kClockStep ||
+         now.utc_offset != history_utc_offset_;
+}
+
+std::vector<ZoneSafety> Engine::safety() const {
+  std::vector<ZoneSafety> out;
+  out.reserve(zones_.size());
+  for (const ZoneRuntime& zone : zones_)
+    out.push_back(make_safety(zone));
+  return out;
+}
+
+ZoneSafety Engine::make_safety(const ZoneRuntime& zone) const {
+  ZoneSafety s;
+  s.zone = zone.spec->id;
+  s.at_mono = now_.mono;
+  s.at = now_.wall;
+  s.fault = zone.fault;
+  s.fault_message = zone.fault_message;
+  auto wall_of = [this](MonoTime t) { return now_.wall - (now_.mono - t); };
+  s.rest_from = zone.last_end.wall;
+  s.rest_from_mono = zone.last_end.mono;
+  if (zone.last_end.mono && (!s.rest_from || wall_of(*zone.last_end.mono) > *s.rest_from)) {
+    s.rest_from = wall_of(*zone.last_end.mono);
+  }
+  for (std::size_t i : zone.devices) {
+    const DeviceRuntime& d = devices_[i];
+    if (!d.maybe_on) continue;
+    ZoneSafety::MaybeOn on{d.spec->id, d.commanded != Output::off, std::nullopt};
+    if (d.on_bound) on.until = wall_of(*d.on_bound);
+    s.maybe_on.push_back(std::move(on));
+  }
+  s.day = exposure_day(zone);
+  s.exposure = exposure_on(zone, s.day);
+  s.session = zone.session.has_value();
+  return s;
+}
+
+void Engine::persist(ZoneRuntime& zone) {
+  ZoneSafety now = make_safety(zone);
+  if (zone.persisted) {
+    ZoneSafety same = *zone.persisted;
+    same.at = now.at;
+    same.at_mono = now.at_mono;
+    if (same == now) return;
+  }
+  zone.persisted = now;
+  out_.push_back(PersistSafety{std::move(now)});
 }
 
 std::optional<std::size_t> Engine::find_zone(const std::string& id) const {

@@ -14,7 +14,14 @@
 //   - every command must be confirmed by the device's reported state: one retry, then the
 //     zone faults (ack_timeout);
 //   - any fault latches the zone: all its devices OFF, starts refused until reset;
-//   - at construction every device is commanded OFF and nothing resumes by itself.
+//   - at construction every device is commanded OFF and nothing resumes by itself;
+//   - after a gap in which a device may have changed unseen (it reconnected, the broker was
+//     unreachable, padtimer renewed a lease late), nothing is switched ON again until the
+//     device has answered a state query: OFF pauses the session, never ON behind the user;
+//   - a rest (between phases or sessions) counts from the moment every device of the zone
+//     is known OFF, and exposure counts the time a device was, or may have been, ON;
+//   - what safety needs across a life (faults, when pads were last ON, exposure) goes out
+//     as PersistSafety before the ON it covers.
 #pragma once
 
 #include <map>
@@ -58,6 +65,12 @@ class Engine {
   bool all_off_confirmed() const;
   // Exposure counted for a zone on a local day. Throws std::out_of_range if unknown.
   Duration exposure(const std::string& zone, LocalDay day) const;
+  // True when the wall clock (or the UTC offset) has moved since the engine last took
+  // history: the caller should hand it StoredHistory read at `now` before the next event,
+  // so that today's exposure and the rest come from the corrected clock's day.
+  bool history_stale(const Now& now) const;
+  // What persistence should hold for each zone now (the daemon saves it at its heartbeat).
+  std::vector<ZoneSafety> safety() const;
 
  private:
   struct DeviceRuntime {
@@ -86,6 +99,18 @@ class Engine {
     double watch_best = 0.0;
     std::optional<MonoTime> watch_deadline;
     bool watch_due = false;  // the watch time is up; judge at the next reading
+    // An ON was sent since the device was last commanded OFF: it may hold it.
+    bool on_sent = false;
+    // After a gap: asking the device for its state; no ON goes out until it answers.
+    bool probing = false;
+    int probe_attempts = 0;
+    MonoTime probe_deadline{};
+    std::string probe_gap;  // what the gap was, for messages
+    // The device is, or may be, physically ON: from an ON command until it confirms OFF
+    // (or, commanded OFF, until `on_bound`). `on_bound`: OFF by then at the latest, by its
+    // lease with delivery allowed for; none: no auto-off.
+    bool maybe_on = false;
+    std::optional<MonoTime> on_bound;
   };
 
   struct SessionRuntime {
@@ -111,6 +136,8 @@ class Engine {
     std::string fault_message;
     LastSessionEnd last_end;
     std::map<LocalDay, Duration> exposure;
+    MonoTime exposure_counted{};          // exposure is counted up to here
+    std::optional<ZoneSafety> persisted;  // what the last PersistSafety said
     std::optional<MonoTime> refresh_at;
     // What the last published state said about readiness and devices: a device report,
     // availability or reading republishes the state only when that changes.
@@ -120,6 +147,7 @@ class Engine {
   // One kind per reason to wake up; the earliest wins (see collect_deadlines).
   enum class Wake {
     confirm_timeout,
+    probe_timeout,
     telemetry_stale,
     response_watch,
     broker_grace,
@@ -145,9 +173,18 @@ class Engine {
   void on_availability(const DeviceAvailability& availability);
   void on_temperature(const TemperatureReading& reading);
   void on_broker(const BrokerConnection& connection);
-  // After a gap in which the device may have missed commands: its current command again,
-  // or, if its lease may have run out meanwhile, OFF and the session paused.
-  void resend_after_gap(std::size_t device, const std::string& gap);
+  void on_history(const StoredHistory& history);
+  void merge_history(const ZoneHistory& history);
+  // After a gap in which the device may have missed commands or changed unseen: OFF again,
+  // or, commanded ON, OFF and a pause if its lease may have run out, else a state query
+  // (an ON it never got is simply sent).
+  void after_gap(std::size_t device, const std::string& gap);
+  void start_probe(std::size_t device, const std::string& gap);
+  // The device answered ON after a gap: its command again, unless its lease may run out
+  // before the re-send arrives.
+  void resend_checked(std::size_t device, const std::string& gap);
+  bool lease_may_run_out(const DeviceRuntime& device) const;
+  void on_report_while_probing(std::size_t device, const DeviceReport& report);
   void judge_watch(std::size_t device);
 
   // Requests.
@@ -166,13 +203,22 @@ class Engine {
   void end_phase(ZoneRuntime& zone);
   void end_session(ZoneRuntime& zone, SessionOutcome outcome, const std::string& message);
   void pause_session(ZoneRuntime& zone, Reason reason, const std::string& message);
-  void try_switch_on(ZoneRuntime& zone);
+  // Starts the current phase's clock once every device of the zone is confirmed OFF (the
+  // interlock), switching the phase's device ON for heat and cold.
+  void try_run_phase(ZoneRuntime& zone);
   void latch_fault(ZoneRuntime& zone, const Verdict& verdict);
   std::optional<std::size_t> phase_device(const ZoneRuntime& zone) const;
   std::optional<MonoTime> phase_end_at(const ZoneRuntime& zone) const;
   Duration phase_remaining(const ZoneRuntime& zone) const;
   Duration therapy_left(const ZoneRuntime& zone) const;
   Duration exposure_today(const ZoneRuntime& zone) const;
+  void count_exposure(ZoneRuntime& zone);
+  LocalDay exposure_day(const ZoneRuntime& zone) const;
+  // The device is known OFF from `at` (its confirmation, or its lease bound).
+  void known_off(std::size_t device, MonoTime at);
+  void mark_maybe_on(DeviceRuntime& device, std::optional<MonoTime> bound);
+  void persist(ZoneRuntime& zone);
+  ZoneSafety make_safety(const ZoneRuntime& zone) const;
   Duration exposure_on(const ZoneRuntime& zone, LocalDay day) const;
   bool confirmed_off(const DeviceRuntime& device) const;
   CheckResult devices_ready(const ZoneRuntime& zone) const;
@@ -183,6 +229,8 @@ class Engine {
   void switch_off(std::size_t device);
   void transmit(std::size_t device);
   std::optional<Duration> lease_for(const DeviceRuntime& device) const;
+  // Until when the device may hold the lease sent now, delivery allowed for; none: no lease.
+  std::optional<MonoTime> lease_bound(const DeviceRuntime& device) const;
   void all_off(ZoneRuntime& zone);
 
   // Outputs.
@@ -205,6 +253,9 @@ class Engine {
   Now now_{};
   bool connected_ = false;
   std::optional<MonoTime> broker_lost_at_;  // cleared once broker_grace has acted
+  // Wall minus monotonic time, and the UTC offset, when history was last taken.
+  Duration history_offset_{};
+  std::chrono::minutes history_utc_offset_{0};
   std::vector<Command> out_;
 };
 

@@ -35,6 +35,10 @@ struct DeviceReport {
   // that the command and its lease arrived, so it never confirms one. Drivers that cannot
   // tell the two apart report everything as an answer.
   bool answer = true;
+  // From the broker's store, delivered because padtimer subscribed: an old state, not the
+  // device's state now. It confirms nothing and is not acted on (set by the host, which
+  // sees MQTT's retain flag; drivers leave it false).
+  bool retained = false;
 };
 
 // The device's own availability (LWT, Shelly online, Zigbee availability).
@@ -56,8 +60,15 @@ struct BrokerConnection {
   bool connected = true;
 };
 
-using Event =
-    std::variant<Request, DeviceReport, DeviceAvailability, TemperatureReading, BrokerConnection>;
+// What persistence knows, read again because the wall clock moved (NTP corrected a clock
+// that started from a saved time, a manual change, a DST change): the engine keeps the
+// larger exposure and the later rest of what it has and what this says.
+struct StoredHistory {
+  std::vector<ZoneHistory> zones;
+};
+
+using Event = std::variant<Request, DeviceReport, DeviceAvailability, TemperatureReading,
+                           BrokerConnection, StoredHistory>;
 
 // ---- Outputs --------------------------------------------------------------------------
 
@@ -68,6 +79,13 @@ struct SetOutput {
   std::string device;
   Output output = Output::off;
   std::optional<Duration> auto_off;
+};
+
+// Ask a device for its current output; it answers with a DeviceReport (answer = true).
+// Sent after a gap in which the device may have changed without padtimer hearing of it (it
+// reconnected, the broker was unreachable): nothing is switched ON again until it answers.
+struct QueryState {
+  std::string device;
 };
 
 enum class ZoneStatus { idle, heat, cold, rest, paused, fault };
@@ -149,7 +167,14 @@ struct Reply {
   std::string message;
 };
 
-using Command = std::variant<SetOutput, PublishState, PublishEvent, Reply>;
+// Keep this in the state database before carrying out the commands that follow it: it is
+// emitted before an ON goes out, so that a crash right after still knows the pad may be ON.
+struct PersistSafety {
+  ZoneSafety safety;
+};
+
+using Command =
+    std::variant<SetOutput, QueryState, PersistSafety, PublishState, PublishEvent, Reply>;
 
 std::string_view to_string(Action action);
 std::string_view to_string(ZoneStatus status);

@@ -104,19 +104,66 @@ struct EngineConfig {
   std::vector<Routine> routines;
 };
 
-// What persistence remembers of a zone across restarts, handed to the Engine at start.
+// A device that may still be ON when a life of the engine ends (a restart, a reload): it
+// was commanded ON, or commanded OFF without confirming it.
+struct DeviceMaybeOn {
+  std::string device;
+  // It is OFF by then at the latest (its auto-off lease, delivery allowed for); none: it
+  // has no auto-off, so only its own confirmation of OFF ends it.
+  std::optional<WallTime> until;
+};
+
+// What persistence remembers of a zone across restarts and reloads, handed to the Engine at
+// construction and again whenever the wall clock moves (see Engine::history_stale()).
 struct ZoneHistory {
   std::string zone;
+  // The rest interval counts from here: the later of the last session's end and the last
+  // moment a device of the zone was, or may have been, ON.
   std::optional<WallTime> last_session_end;
-  // Exposure already used on local day `day` (see local_day()).
+  // The same moment on the monotonic clock, when it was read from the same clock as the
+  // engine's (the same boot, or a reload): immune to wall-clock jumps.
+  std::optional<MonoTime> last_session_end_mono;
+  // Exposure already used on local day `day` (see local_day()): physical ON time where it is
+  // known, otherwise the time a device may have been ON.
   LocalDay day = 0;
   Duration exposure{};
+  // Devices that may still be ON now: the engine counts them ON (rest, exposure) until they
+  // confirm OFF or their `until` passes.
+  std::vector<DeviceMaybeOn> maybe_on;
   // A session was running when the previous process died. It is never resumed;
   // last_session_end should then be the last moment it was known to run.
   bool session_interrupted = false;
-  // A fault latched before a configuration reload: the zone stays latched until reset.
+  // A latched fault: the zone stays latched, across restarts and reloads, until reset.
   Reason fault = Reason::ok;
   std::string fault_message;
+};
+
+// What the engine asks persistence to keep about a zone (PersistSafety), so that rest
+// intervals, daily caps and latched faults hold across a restart, a kill -9 or a power cut.
+struct ZoneSafety {
+  std::string zone;
+  MonoTime at_mono{};  // when this was true
+  WallTime at{};
+  Reason fault = Reason::ok;
+  std::string fault_message;
+  // The last moment a device of the zone was, or may have been, ON, or the session ended.
+  std::optional<WallTime> rest_from;
+  std::optional<MonoTime> rest_from_mono;
+  // Devices that may be ON now. `commanded_on`: padtimer keeps re-arming its lease, so after
+  // a crash it may run on for a lease past the last sign of life; otherwise `until` holds.
+  struct MaybeOn {
+    std::string device;
+    bool commanded_on = false;
+    std::optional<WallTime> until;
+    bool operator==(const MaybeOn&) const = default;
+  };
+  std::vector<MaybeOn> maybe_on;
+  // Exposure counted on local day `day` so far.
+  LocalDay day = 0;
+  Duration exposure{};
+  bool session = false;  // a session is running
+
+  bool operator==(const ZoneSafety&) const = default;
 };
 
 std::string_view to_string(DeviceRole role);

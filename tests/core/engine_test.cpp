@@ -974,7 +974,9 @@ TEST(EngineInterlock, HeatAndColdAreNeverCommandedOnTogether) {
   ASSERT_EQ(s.on_spans("lb_cold").size(), 1u);
 }
 
-TEST(EngineInterlock, ColdWaitsForHeatOffConfirmedAcrossABrokerOutage) {
+TEST(EngineInterlock, RestAndColdWaitForHeatOffConfirmedAcrossABrokerOutage) {
+  // The rest between heat and cold counts from heat's confirmed OFF, not from the OFF that
+  // went nowhere: a plug without a confirmed OFF may be heating all along.
   EngineConfig c = standard_config();
   c.safety.broker_grace = 10min;
   c.safety.phase_rest = 2min;
@@ -993,12 +995,12 @@ TEST(EngineInterlock, ColdWaitsForHeatOffConfirmedAcrossABrokerOutage) {
   EXPECT_EQ(name(heat.back().set.output), "off");
   EXPECT_EQ(heat.back().at - t0, 15min);
 
-  s.advance(2min);  // the cold phase begins at +17, but heat never confirmed OFF
+  s.advance(2min);  // +17: the rest has not begun, heat never confirmed OFF
   ZoneSnapshot snap = s.snap("lower_back");
-  EXPECT_EQ(name(snap.status), "cold");
-  EXPECT_EQ(snap.phase_index, 2);
+  EXPECT_EQ(name(snap.status), "rest");
+  EXPECT_EQ(snap.phase_index, 1);
   EXPECT_TRUE(snap.waiting_for_interlock);
-  EXPECT_EQ(snap.phase_remaining, 10min);
+  EXPECT_EQ(snap.phase_remaining, 2min);
   EXPECT_TRUE(s.on_spans("lb_cold", from).empty());
 
   // Back at +18, but the heat plug stays quiet for a while.
@@ -1013,25 +1015,28 @@ TEST(EngineInterlock, ColdWaitsForHeatOffConfirmedAcrossABrokerOutage) {
   }
   EXPECT_TRUE(s.snap("lower_back").waiting_for_interlock);
   s.advance(5s);
-  EXPECT_TRUE(s.on_spans("lb_cold", from).empty());
-  EXPECT_EQ(s.snap("lower_back").phase_remaining, 10min);
+  EXPECT_EQ(s.snap("lower_back").phase_remaining, 2min);
 
-  // Its OFF arrives by hand at +18:05: cold goes ON at that very moment.
+  // Its OFF arrives by hand at +18:05: the rest runs from then, and cold follows it.
   s.send(DeviceReport{"lb_heat", Output::off});
   s.silent.clear();
   snap = s.snap("lower_back");
   EXPECT_FALSE(snap.waiting_for_interlock);
+  EXPECT_EQ(name(snap.status), "rest");
+  s.advance(2min - 1ms);
+  EXPECT_TRUE(s.on_spans("lb_cold", from).empty());
+  s.advance(1ms);
   auto cold = s.timed_outputs("lb_cold", from);
   ASSERT_FALSE(cold.empty());
   EXPECT_EQ(name(cold.back().set.output), "cold");
-  EXPECT_EQ(cold.back().at - t0, 18min + 5s);
+  EXPECT_EQ(cold.back().at - t0, 20min + 5s);
   EXPECT_EQ(cold.back().set.auto_off, std::optional<Duration>(120s));
 
   s.advance(1h);
   auto spans = s.on_spans("lb_cold", from);
   ASSERT_EQ(spans.size(), 1u);
-  EXPECT_EQ(spans[0].on - t0, 18min + 5s);
-  EXPECT_EQ(spans[0].off - t0, 28min + 5s);
+  EXPECT_EQ(spans[0].on - t0, 20min + 5s);
+  EXPECT_EQ(spans[0].off - t0, 30min + 5s);
   EXPECT_TRUE(s.events(EventKind::fault, from).empty());
   auto ended = s.events(EventKind::session_ended, from);
   ASSERT_EQ(ended.size(), 1u);

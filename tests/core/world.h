@@ -1,9 +1,11 @@
 // A small simulated world around the engine for tests: a fake clock that steps from one
 // deadline to the next, and devices that answer every command with their new state
-// (unless a test silences them). Nothing sleeps; a two-hour routine runs in microseconds.
+// and every state query (unless a test silences them). Nothing sleeps; a two-hour routine runs in
+// microseconds.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,15 +59,20 @@ inline DeviceSpec& device_in(EngineConfig& c, const std::string& id) {
 
 class World {
  public:
+  // `start`: the clocks at construction (another life of the engine); by default 1 h of
+  // monotonic time and test_epoch().
   explicit World(EngineConfig config = standard_config(), std::vector<ZoneHistory> history = {},
-                 bool connect = true)
-      : now_{MonoTime{} + 1h, test_epoch(), std::chrono::minutes{0}},
+                 bool connect = true, std::optional<Now> start = std::nullopt,
+                 std::set<std::string> silent_from_start = {})
+      : silent(std::move(silent_from_start)),
+        now_(start.value_or(Now{MonoTime{} + 1h, test_epoch(), std::chrono::minutes{0}})),
         engine_(std::move(config), history, now_) {
     collect();
     if (connect) send(BrokerConnection{true});
   }
 
   Engine& engine() { return engine_; }
+  const Engine& engine() const { return engine_; }
   const Now& now() const { return now_; }
   // Every command the engine has produced, in order.
   const std::vector<Command>& log() const { return log_; }
@@ -107,6 +114,14 @@ class World {
 
   // Jumps only the wall clock (NTP, a Pi without RTC); the monotonic clock does not move.
   void jump_wall(Duration d) { now_.wall += d; }
+
+  // Time passes with the engine asleep (a suspend: CLOCK_BOOTTIME runs on, the timers do
+  // not), then it wakes once, late for every deadline in between.
+  void sleep_through(Duration d) {
+    step_to(now_.mono + d);
+    engine_.handle_timeout(now_);
+    collect();
+  }
 
   // Commands of type T since log position `from`.
   template <typename T>
@@ -158,6 +173,12 @@ class World {
           if (!silent.contains(set->device) && engine_.broker_connected()) {
             physical_[set->device] = set->output;
             answers.push_back({set->device, set->output});
+          }
+        }
+        // A state query is answered with the device's physical state.
+        if (auto* query = std::get_if<QueryState>(&c)) {
+          if (!silent.contains(query->device) && engine_.broker_connected()) {
+            answers.push_back({query->device, physical(query->device)});
           }
         }
         log_.push_back(std::move(c));
