@@ -1,6 +1,7 @@
 // One interface for every device family. A driver translates, and nothing else: an engine
-// command becomes MQTT messages, an MQTT message becomes engine events. It holds no
-// safety logic (that is the engine's) and does no I/O (that is the transport's).
+// command (SetOutput, QueryState) becomes MQTT messages, an MQTT message becomes engine
+// events. It holds no safety logic (that is the engine's) and does no I/O (that is the
+// transport's).
 //
 // Adding a family: a driver file pair (e.g. devices/tasmota.h/.cpp), a test file
 // (tests/devices/tasmota_test.cpp) and one line in devices/registry.cpp.
@@ -58,6 +59,10 @@ class Driver {
 
   // The messages that carry out an engine command, lease included.
   virtual std::vector<Outgoing> encode(const core::SetOutput& command) = 0;
+
+  // The messages that make the device publish its current output now, without changing
+  // it; decode() reads the device's reply as a DeviceReport with answer = true.
+  virtual std::vector<Outgoing> encode(const core::QueryState& query) = 0;
 
   // Nothing when the topic is not this device's; otherwise the events the message carries
   // (possibly none) or the problem that made it unusable.

@@ -30,6 +30,12 @@ class JsonPadDriver final : public Driver {
     return {{topic_ + "/set", message.dump()}};
   }
 
+  // padtimer's own schema (devices/README.md, "JSON pad"): {} on <base>/<id>/get makes the
+  // pad publish its state on <base>/<id>/state at once, changing nothing.
+  std::vector<Outgoing> encode(const core::QueryState& /*query*/) override {
+    return {{topic_ + "/get", "{}"}};
+  }
+
   std::optional<Decoded> decode(std::string_view topic, std::string_view payload) override {
     const bool state = topic == topic_ + "/state";
     if (!state && topic != topic_ + "/availability") return std::nullopt;

@@ -3,6 +3,7 @@
 // devices/README.md ("JSON pad"); in short, with <base> = padtimer/pads:
 //
 //   <base>/<id>/set           {"mode":"heat","auto_off":120,"level":5}   (padtimer → pad)
+//   <base>/<id>/get           {}   (padtimer → pad: publish your state now, changing nothing)
 //   <base>/<id>/state         {"mode":"heat","temperature":31.5}          (pad → padtimer)
 //   <base>/<id>/availability  online | offline   (the pad's retained last will)
 //

@@ -30,6 +30,16 @@ class ShellyGen1Driver final : public Driver {
     return {{relay_topic_ + "/command", wants_on(command, on_output()) ? "on" : "off"}};
   }
 
+  // "update" on shellies/<id>/command makes the device publish its current state on its
+  // status topics, shellies/<id>/relay/<n> on/off among them (Shelly Gen1 API docs, MQTT
+  // section: the device subscribes to shellies/command and shellies/<id>/command, which
+  // take announce, update and update_fw; integrations such as Indigo's Shelly MQTT plugin
+  // send the same message as their status request). The relay answer is decoded like any
+  // relay message.
+  std::vector<Outgoing> encode(const core::QueryState& /*query*/) override {
+    return {{prefix_ + "command", "update"}};
+  }
+
   std::optional<Decoded> decode(std::string_view topic, std::string_view payload) override {
     const bool relay = topic == relay_topic_;
     const bool online = topic == prefix_ + "online";

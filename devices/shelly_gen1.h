@@ -4,7 +4,8 @@
 // persistent "Auto OFF" setting can. So padtimer cannot arm a lease, the family does not
 // support auto-off (the device must have DeviceSpec::auto_off false), and the driver says
 // so at start-up: the user must set the relay's own Auto OFF timer in the Shelly web UI so
-// a dead controller is still covered.
+// a dead controller is still covered. The state query is `update` on shellies/<id>/command:
+// the device then publishes shellies/<id>/relay/<n>.
 #pragma once
 
 #include <memory>

@@ -41,14 +41,22 @@ class ShellyRpcDriver final : public Driver {
     }
     last_switch_request_ = next_request_;
     std::vector<Outgoing> out = {
-        request("Switch.Set", std::move(params), on ? on_output() : core::Output::off)};
+        request(Method::switch_set, std::move(params), on ? on_output() : core::Output::off)};
     // The add-on reports a temperature only when it changes: with every ON (and so every
     // lease re-arm) padtimer asks for one, so a steady pad still has fresh readings.
     if (on && temperature_) {
-      out.push_back(request("Temperature.GetStatus", json::Value::object({{"id", temperature_id_}}),
-                            std::nullopt));
+      out.push_back(
+          request(Method::temperature_get_status, json::Value::object({{"id", temperature_id_}})));
     }
     return out;
+  }
+
+  // Switch.GetStatus {"id":<switch>}: the reply's result is the switch's status object,
+  // {"id":0,"source":"...","output":true,...} (Shelly Gen2+ API docs, Switch component,
+  // "Switch.GetStatus" and its status section; the reply frame is the RPC protocol's
+  // {"id","src","dst","result"}). It changes nothing on the device.
+  std::vector<Outgoing> encode(const core::QueryState& /*query*/) override {
+    return {request(Method::switch_get_status, json::Value::object({{"id", switch_id_}}))};
   }
 
   std::optional<Decoded> decode(std::string_view topic, std::string_view payload) override {
@@ -79,7 +87,8 @@ class ShellyRpcDriver final : public Driver {
   std::vector<std::string> notes() const override { return no_lease_notes(device()); }
 
  private:
-  // {"id":7,"src":"<device id>","dst":"<client id>","result":{"was_on":false}}, or "error".
+  // {"id":7,"src":"<device id>","dst":"<client id>","result":{"was_on":false}}, or "error";
+  // the request id tells which method it answers.
   std::optional<Decoded> decode_reply(std::string_view payload) {
     // Until "src" is read the reply could be any Shelly's: every driver reports it.
     std::string why;
@@ -93,9 +102,9 @@ class ShellyRpcDriver final : public Driver {
     if (!request) return problem("RPC reply without a whole number \"id\"");
     auto it = pending_.find(*request);
     if (it == pending_.end()) return Decoded{};  // answered already, or not ours: ignored
-    const std::optional<core::Output> asked = it->second;
+    const Pending asked = it->second;
     pending_.erase(it);
-    const std::string method = asked ? "Switch.Set" : "Temperature.GetStatus";
+    const std::string method(method_name(asked.method));
     if (const json::Value* error = root->find("error")) {
       const json::Value* message = error->find("message");
       const json::Value* code = error->find("code");
@@ -106,13 +115,30 @@ class ShellyRpcDriver final : public Driver {
     const json::Value* result = root->find("result");
     if (!result) return problem("RPC reply with neither \"result\" nor \"error\"");
     Decoded out;
-    if (!asked) {
-      read_temperature(*result, true, out);
-    } else if (*request == last_switch_request_) {
-      // A reply to a Switch.Set that a newer one has overtaken tells of a state gone.
-      out.events.push_back(core::DeviceReport{device().id, *asked});
+    switch (asked.method) {
+      case Method::switch_set:
+        // A reply to a Switch.Set that a newer one has overtaken tells of a state gone.
+        if (*request == last_switch_request_)
+          out.events.push_back(core::DeviceReport{device().id, asked.output});
+        break;
+      case Method::switch_get_status:
+        // The output when the device answered: still the state now unless a Switch.Set
+        // was sent after the query (the device runs requests in order).
+        if (*request > last_switch_request_) read_status_reply(*result, out);
+        break;
+      case Method::temperature_get_status: read_temperature(*result, true, out); break;
     }
     return out;
+  }
+
+  // Switch.GetStatus's result: {"id":0,"source":"init","output":true,"apower":0,...}.
+  void read_status_reply(const json::Value& result, Decoded& out) const {
+    if (const json::Value* id = result.is_object() ? result.find("id") : nullptr;
+        id && id->as_int() != std::int64_t{switch_id_}) {
+      return add_problem(out, "Switch.GetStatus answered for switch " + id->dump() + ", not " +
+                                  std::to_string(switch_id_));
+    }
+    read_switch(result, true, out);  // an answer: it is not marked unprompted
   }
 
   // {"src":"...","method":"NotifyStatus","params":{"switch:0":{"output":true},...}}
@@ -152,15 +178,31 @@ class ShellyRpcDriver final : public Driver {
     add_temperature(out, device().id, celsius, *temperature_ + " tC");
   }
 
-  // A request on <id>/rpc, remembered until its reply: the output a Switch.Set asked for,
-  // or nothing for a Temperature.GetStatus.
-  Outgoing request(std::string_view method, json::Value params, std::optional<core::Output> asked) {
+  enum class Method { switch_set, switch_get_status, temperature_get_status };
+
+  static std::string_view method_name(Method method) {
+    switch (method) {
+      case Method::switch_set: return "Switch.Set";
+      case Method::switch_get_status: return "Switch.GetStatus";
+      case Method::temperature_get_status: return "Temperature.GetStatus";
+    }
+    return "?";
+  }
+
+  // A request waiting for its reply: its method and, for a Switch.Set, the output asked for.
+  struct Pending {
+    Method method = Method::switch_set;
+    core::Output output = core::Output::off;
+  };
+
+  // A request on <id>/rpc, remembered until its reply.
+  Outgoing request(Method method, json::Value params, core::Output asked = core::Output::off) {
     const std::int64_t id = next_request_++;
     json::Value message = json::Value::object({{"id", id},
                                                {"src", client_id_},
-                                               {"method", std::string(method)},
+                                               {"method", std::string(method_name(method))},
                                                {"params", std::move(params)}});
-    pending_[id] = asked;
+    pending_[id] = Pending{method, asked};
     while (pending_.size() > kShellyRpcMaxPending)
       pending_.erase(pending_.begin());
     return {id_ + "/rpc", message.dump()};
@@ -173,8 +215,8 @@ class ShellyRpcDriver final : public Driver {
   int temperature_id_;                      // 100
   std::string client_id_;
   std::int64_t next_request_ = 1;
-  std::int64_t last_switch_request_ = 0;
-  std::map<std::int64_t, std::optional<core::Output>> pending_;  // request id → see request()
+  std::int64_t last_switch_request_ = 0;     // the latest Switch.Set
+  std::map<std::int64_t, Pending> pending_;  // by request id
 };
 
 // The id in a component name like "temperature:100" (0 to 999), or nothing.

@@ -8,7 +8,8 @@
 // confirms the output asked for only when it answers the latest request: an older one is
 // already overtaken (NotifyStatus still reports every real change). With a sensor, every
 // ON also sends Temperature.GetStatus: the add-on reports only changes, and a steady pad
-// must still give the engine fresh readings.
+// must still give the engine fresh readings. The state query is Switch.GetStatus: its
+// reply's "output" is an answer, unless a Switch.Set sent after it has overtaken it.
 //
 // The `id` option is the device id, which must also be its MQTT topic prefix (the
 // default): replies name the device by id, status messages by prefix.

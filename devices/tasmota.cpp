@@ -34,8 +34,30 @@ class TasmotaDriver final : public Driver {
     if (!wants_on(command, on_output())) return {{power_topic, "OFF"}};
     const int pulse = command.auto_off ? tasmota_pulse_time(*command.auto_off) : 0;
     if (confirmed_pulse_ == pulse) return {{power_topic, "ON"}};
-    return {{"cmnd/" + topic_ + "/Backlog",
-             "PulseTime" + n_ + " " + std::to_string(pulse) + "; Power" + n_ + " ON"}};
+    // Two plain commands, never a Backlog. Tasmota's CmndBacklog
+    // (tasmota_support/support_command.ino) only queues a Backlog's commands, and BacklogLoop
+    // (tasmota.ino, run from the main loop after the MQTT loop) runs one per pass once
+    // backlog_timer has run out: the first at once, the next SetOption34 later
+    // (Settings->param[P_BACKLOG_DELAY], 200 ms by default). A plain command is run at once
+    // by MqttDataHandler -> CommandHandler (xdrv_02_9_mqtt.ino), and CommandHandler sets
+    // backlog_timer to SetOption34 from then. So an OFF sent right after `Backlog
+    // PulseTime<n> v; Power<n> ON` ran before the queued Power ON, which then switched the
+    // pad ON again until PulseTime ended it (Backlog0 only narrows that window). Plain
+    // commands run in the order they arrive, and the broker keeps one client's QoS 1
+    // messages on a topic in order, so a later OFF on Power<n> always comes last. PulseTime<n>
+    // v arms the value at once, even while OFF (CmndPulsetime), and every Power ON restarts
+    // the countdown from it (ExecuteCommandPower), so the lease runs from the ON; were Power ON
+    // ever passed on before PulseTime (another topic), PulseTime would restart it with v.
+    return {{"cmnd/" + topic_ + "/PulseTime" + n_, std::to_string(pulse)}, {power_topic, "ON"}};
+  }
+
+  // Power<n> without a payload shows the state and changes nothing: Tasmota's CmndPower
+  // (tasmota/tasmota_support/support_command.ino) turns the missing payload into
+  // POWER_SHOW_STATE, which leaves the relay and its PulseTime countdown alone, and
+  // MqttPublishPowerState (tasmota_xdrv_driver/xdrv_02_9_mqtt.ino) answers exactly as a
+  // Power ON does: stat/<topic>/RESULT {"POWER<n>":"ON"} and stat/<topic>/POWER<n> ON.
+  std::vector<Outgoing> encode(const core::QueryState& /*query*/) override {
+    return {{"cmnd/" + topic_ + "/Power" + n_, ""}};
   }
 
   std::optional<Decoded> decode(std::string_view topic, std::string_view payload) override {

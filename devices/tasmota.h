@@ -1,12 +1,15 @@
 // Tasmota plugs and relays, with Tasmota's default FullTopic %prefix%/%topic%/.
 //
-// ON arms the lease with PulseTime<n>, the relay's own auto-off: `Backlog PulseTime<n> v;
-// Power<n> ON` in one message. Every Power ON restarts PulseTime, so once the device has
-// confirmed it holds the value (its RESULT echo {"PulseTime<n>":{"Set":v,...}}), a re-arm
-// is a plain `Power<n> ON`: the setting, which Tasmota keeps in flash, is not rewritten.
-// Until it has confirmed it (or after an LWT message: it may have restarted), the Backlog
-// is sent again, so a lost message can never leave the relay ON with a stale PulseTime.
-// ON without a lease sets PulseTime<n> 0 the same way, so an old value cannot cut a phase.
+// ON arms the lease with PulseTime<n>, the relay's own auto-off: two plain messages in
+// order, `PulseTime<n> v` then `Power<n> ON`, never a Backlog (Tasmota queues a Backlog's
+// commands and runs them later, after any plain OFF sent meanwhile: see tasmota.cpp). Every
+// Power ON restarts PulseTime, so once the device has confirmed it holds the value (its
+// RESULT echo {"PulseTime<n>":{"Set":v,...}}), a re-arm is a plain `Power<n> ON`: the
+// setting, which Tasmota keeps in flash, is not rewritten. Until it has confirmed it (or
+// after an LWT message: it may have restarted), PulseTime<n> is sent again before the ON, so
+// a lost message can never leave the relay ON with a stale PulseTime. ON without a lease
+// sets PulseTime<n> 0 the same way, so an old value cannot cut a phase.
+// The state query is `Power<n>` with an empty payload, answered like a Power command.
 #pragma once
 
 #include <memory>

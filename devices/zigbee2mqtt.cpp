@@ -32,6 +32,15 @@ class Zigbee2MqttDriver final : public Driver {
     return {{topic_ + "/set", message.dump()}};
   }
 
+  // {"state":""} on <name>/get: Zigbee2MQTT reads the attribute from the device and
+  // publishes the device's state on <name> (Zigbee2MQTT docs, "MQTT Topics and Messages",
+  // zigbee2mqtt/FRIENDLY_NAME/get: "To read e.g. the state of a device send the payload
+  // {"state": ""}"). With state_property set (state_l1 for one outlet of a multi-outlet
+  // plug) that property is the one read.
+  std::vector<Outgoing> encode(const core::QueryState& /*query*/) override {
+    return {{topic_ + "/get", json::Value::object({{state_property_, ""}}).dump()}};
+  }
+
   std::optional<Decoded> decode(std::string_view topic, std::string_view payload) override {
     // Exact matches only: <name>/set and <name>/get are commands, not state.
     const bool state = topic == topic_;

@@ -4,7 +4,8 @@
 // timed off" so it switches itself off. Some firmware ignores on_time; for such a plug the
 // option on_time=false stops sending it, and the device then has no auto-off: the config
 // layer must set its DeviceSpec::auto_off to false (the factory refuses the combination
-// otherwise, so the engine never counts on a lease the plug does not keep).
+// otherwise, so the engine never counts on a lease the plug does not keep). The state query
+// is {"state":""} on <base>/<name>/get; Zigbee2MQTT answers on <base>/<name>.
 #pragma once
 
 #include <memory>

@@ -686,41 +686,55 @@ DEVICE FAMILIES
                  the plug, default N; more than 1 uses "POWER<n>" keys), sensor=NAME|none
                  (default DS18B20), pulsetime=P (PulseTime setting at start, default 0)
         subscribes cmnd/T/Power<n>, cmnd/T/Power (relay 1), cmnd/T/PulseTime<n>,
-        cmnd/T/Backlog ("PulseTime1 220; Power1 ON"); Power takes ON, OFF, TOGGLE, 1, 0, 2,
-        or nothing (query). Replies stat/T/RESULT {"POWER":"ON"} and stat/T/POWER ON;
-        tele/T/LWT Online/Offline (retained, the will); tele/T/SENSOR
-        {"Time":"...","DS18B20":{"Temperature":38.2},"TempUnit":"C"} every period.
-        PulseTime: 0 off, 1..111 tenths of a second, 112..64900 seconds+100 (220 = 120 s);
-        it persists, every Power ON restarts it, and setting it while ON restarts the
-        countdown; when it runs out the relay switches OFF and says so.
+        cmnd/T/SetOption34, cmnd/T/Backlog ("PulseTime1 220; Power1 ON"); Power takes ON,
+        OFF, TOGGLE, 1, 0, 2, or nothing (a state query: answered the same way, changing
+        nothing, the PulseTime countdown included). Replies stat/T/RESULT {"POWER":"ON"}
+        and stat/T/POWER ON; tele/T/LWT Online/Offline (retained, the will);
+        tele/T/SENSOR {"Time":"...","DS18B20":{"Temperature":38.2},"TempUnit":"C"} every
+        period. PulseTime: 0 off, 1..111 tenths of a second, 112..64900 seconds+100
+        (220 = 120 s); it persists, setting it starts the countdown (also while OFF), every
+        Power ON restarts it and Power OFF cancels it; when it runs out the relay switches
+        OFF and says so. Backlog, as on Tasmota: the commands are queued and run one at a
+        time, the first at once and each next one SetOption34 ms later (0..255, default
+        200; Backlog0: no wait), never sooner than 50 ms (one pass of Tasmota's main
+        loop). A plain command runs at once and sets the next one back to SetOption34
+        from then, so it overtakes what a Backlog still has queued. An empty Backlog
+        clears the queue.
     shelly_rpc   id=I (default NAME), switch=N (default 0), sensor=ID|none (temperature
                  component id, default 100), auto_off=DURATION (the switch's own
                  auto-off setting, used for an ON without toggle_after)
         subscribes I/rpc: Switch.Set {"id":0,"on":bool,"toggle_after":s}, Switch.Toggle,
         Switch.GetStatus, Temperature.GetStatus, Shelly.GetStatus. Replies on <src>/rpc
-        {"id":N,"src":"I","dst":"<src>","result":{"was_on":bool}} (errors as
+        {"id":N,"src":"I","dst":"<src>","result":{"was_on":bool}}; Switch.GetStatus (the
+        state query) with "result":{"id":0,"source":"MQTT","output":bool} plus
+        timer_started_at/timer_duration while a timer runs (errors as
         {"error":{"code":-103,"message":...}}); I/events/rpc NotifyStatus with
         "switch:0":{"id":0,"output":bool} on every change and "temperature:100":
         {"id":100,"tC":x,"tF":y} every period; I/online true/false (retained, the will).
         toggle_after flips the output after s seconds.
     shelly_gen1  id=I (default NAME), relay=N (default 0), sensor=K|none (ext_temperature
                  index, default 0), auto_off=DURATION (the device's own "Auto OFF")
-        subscribes shellies/I/relay/N/command on|off|toggle; publishes shellies/I/relay/N
-        on|off after every command and change and every period, shellies/I/online
-        true/false (retained, the will), shellies/I/ext_temperature/K every period.
+        subscribes shellies/I/relay/N/command on|off|toggle and shellies/I/command update
+        (the state query: publish the state now, changing nothing); publishes
+        shellies/I/relay/N on|off after every command, change and update and every period,
+        shellies/I/online true/false (retained, the will), shellies/I/ext_temperature/K
+        every period and on update.
     zigbee2mqtt  base=B (default zigbee2mqtt), name=N (friendly name, default NAME),
                  legacy_availability=yes|no (plain online/offline instead of JSON),
                  on_time=yes|no (does the firmware honour on_time; default yes),
                  sensor=yes|none
-        subscribes B/N/set {"state":"ON"|"OFF"|"TOGGLE","on_time":s} and B/N/get; publishes
-        B/N {"state":"ON","linkquality":120,"temperature":x}; B/N/availability
-        {"state":"online"} retained, published by the sim (the bridge is the MQTT client,
-        not the plug, so there is no per-plug will). on_time is at most 6553 s.
+        subscribes B/N/set {"state":"ON"|"OFF"|"TOGGLE","on_time":s} and B/N/get (the state
+        query, e.g. {"state":""}; any payload); publishes B/N
+        {"state":"ON","linkquality":120,"temperature":x} after every set, get and change
+        (and every period with a sensor); B/N/availability {"state":"online"} retained,
+        published by the sim (the bridge is the MQTT client, not the plug, so there is no
+        per-plug will). on_time is at most 6553 s.
     json_pad     base=B (default padtimer/pads), id=I (default NAME), sensor=yes|none;
                  role defaults to dual
-        subscribes B/I/set {"mode":"heat"|"cold"|"off","auto_off":s,"level":1-10};
-        publishes B/I/state {"mode":"heat","temperature":x} after every command and change
-        and every period; B/I/availability online/offline (retained, the will).
+        subscribes B/I/set {"mode":"heat"|"cold"|"off","auto_off":s,"level":1-10} and B/I/get
+        (the state query, {}; any payload); publishes B/I/state
+        {"mode":"heat","temperature":x} after every command, get and change and every
+        period; B/I/availability online/offline (retained, the will).
 
     Options every family takes:
         role=heat|cold|dual   what ON means: heat (default; dual plugs switch heat) or
@@ -774,6 +788,8 @@ OUTPUT
         NAME: auto-off fired, relay OFF                    (also: relay welded, stays ON
         NAME: auto-on fired, relay ON (heat)                (heat); relay already OFF)
         NAME: PulseTime1 set to 220 (120.0 s)[, auto-off in 120.0 s]
+        NAME: Backlog queued 2 commands | NAME: Backlog aborted
+        NAME: SetOption34 set to 100 (Backlog delay in ms)
         NAME: rpc METHOD from SRC: error CODE MESSAGE
         NAME: ignored TOPIC: REASON                        malformed or unsupported input
         NAME: silent, ignored TOPIC | NAME: offline, ignored TOPIC

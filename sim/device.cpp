@@ -70,13 +70,16 @@ Reaction Device::connected(Now now) {
 }
 
 Time Device::next_deadline() const {
-  if (timer_ && timer_->at < next_telemetry_) return timer_->at;
-  return next_telemetry_;
+  Time next = next_telemetry_;
+  if (timer_ && timer_->at < next) next = timer_->at;
+  if (auto own = protocol_deadline(); own && *own < next) next = *own;
+  return next;
 }
 
 Reaction Device::handle_timeout(Now now) {
   Reaction r;
   if (timer_ && timer_->at <= now.mono) fire_timer(now, r);
+  if (auto own = protocol_deadline(); own && *own <= now.mono) on_protocol_deadline(now, r);
   if (next_telemetry_ <= now.mono) {
     on_telemetry(now, r);
     r.physical_changed = true;

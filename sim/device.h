@@ -108,6 +108,11 @@ class Device {
   virtual void on_connected(Now now, Reaction& r) = 0;
   // Every telemetry period (and right after connecting).
   virtual void on_telemetry(Now now, Reaction& r) = 0;
+  // A deadline of the family's own protocol besides the timer and telemetry (Tasmota: the
+  // next Backlog entry). next_deadline() includes it; handle_timeout() calls
+  // on_protocol_deadline() once it has come.
+  virtual std::optional<Time> protocol_deadline() const { return std::nullopt; }
+  virtual void on_protocol_deadline(Now /*now*/, Reaction& /*r*/) {}
 
   // Carries out a command: the output becomes `target` (unless a welded relay keeps it
   // ON) and the timer is replaced by `timer` (none: cancelled). Prints one line. Returns

@@ -12,7 +12,7 @@ std::string JsonPad::topic(std::string_view leaf) const {
 }
 
 std::vector<std::string> JsonPad::subscriptions() const {
-  return {topic("set")};
+  return {topic("set"), topic("get")};
 }
 
 Availability JsonPad::availability() const {
@@ -26,7 +26,8 @@ void JsonPad::publish_state(Now now, Reaction& r) const {
 }
 
 void JsonPad::on_message(std::string_view t, std::string_view payload, Now now, Reaction& r) {
-  if (t != topic("set")) return ignored(r, t, "not the set topic");
+  if (t == topic("get")) return publish_state(now, r);  // the payload does not matter
+  if (t != topic("set")) return ignored(r, t, "not the set or get topic");
   auto parsed = json::parse(payload);
   if (!parsed) return ignored(r, t, "bad JSON: " + parsed.error.message);
   const json::Value& cmd = *parsed.value;

@@ -3,9 +3,11 @@
 //   <base>/<id>/set           {"mode":"heat"|"cold"|"off","auto_off":120,"level":1..10}
 //                             auto_off (seconds) and level are optional; a command without
 //                             auto_off cancels a running one; the level persists
+//   <base>/<id>/get           any payload (padtimer sends {}): publish the state now,
+//                             changing nothing
 //   <base>/<id>/state         {"mode":"heat","temperature":38.2} after every command, every
-//                             change and every telemetry period ("temperature" only with a
-//                             working sensor)
+//                             get, every change and every telemetry period ("temperature"
+//                             only with a working sensor)
 //   <base>/<id>/availability  online | offline, retained (the last will)
 //
 // A mode the pad cannot do (cold on a heat-only pad), an unknown mode, a bad auto_off or

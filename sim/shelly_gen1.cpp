@@ -11,8 +11,12 @@ std::string ShellyGen1::relay_topic() const {
   return "shellies/" + settings_.id + "/relay/" + std::to_string(settings_.relay);
 }
 
+std::string ShellyGen1::command_topic() const {
+  return "shellies/" + settings_.id + "/command";
+}
+
 std::vector<std::string> ShellyGen1::subscriptions() const {
-  return {relay_topic() + "/command"};
+  return {relay_topic() + "/command", command_topic()};
 }
 
 Availability ShellyGen1::availability() const {
@@ -25,7 +29,13 @@ void ShellyGen1::publish_relay(Reaction& r) const {
 
 void ShellyGen1::on_message(std::string_view topic, std::string_view payload, Now now,
                             Reaction& r) {
-  if (topic != relay_topic() + "/command") return ignored(r, topic, "not the command topic");
+  if (topic == command_topic()) {
+    // The device-wide commands are announce, update and update_fw; only update (publish
+    // every status topic now) matters to a relay's state.
+    if (payload != "update") return ignored(r, topic, "only update is simulated");
+    return on_telemetry(now, r);
+  }
+  if (topic != relay_topic() + "/command") return ignored(r, topic, "not a command topic");
   auto target = switch_word(payload);
   if (!target) return ignored(r, topic, "payload must be on, off or toggle");
   switch_to(*target, auto_off_for(*target, settings_.auto_off, now), now, r);

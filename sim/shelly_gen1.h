@@ -1,8 +1,10 @@
 // Shelly Gen1, device side: one relay.
 //
 //   shellies/<id>/relay/<n>/command   on | off | toggle (lower case, as the firmware wants)
-//   shellies/<id>/relay/<n>           on | off, after every command, every change and every
-//                                     telemetry period
+//   shellies/<id>/command             update: publish the current state now (relay and
+//                                     ext_temperature) without changing it
+//   shellies/<id>/relay/<n>           on | off, after every command, every change, every
+//                                     update and every telemetry period
 //   shellies/<id>/online              true | false, retained (the last will)
 //   shellies/<id>/ext_temperature/<k> 38.2, every telemetry period when it has a sensor
 //
@@ -39,6 +41,7 @@ class ShellyGen1 : public Device {
 
  private:
   std::string relay_topic() const;
+  std::string command_topic() const;
   void publish_relay(Reaction& r) const;
 
   ShellyGen1Settings settings_;

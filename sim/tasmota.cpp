@@ -1,5 +1,6 @@
 #include "sim/tasmota.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <ctime>
@@ -67,8 +68,18 @@ std::string tasmota_time(WallTime wall) {
 }
 
 Tasmota::Tasmota(CommonSettings common, TasmotaSettings settings, Now start)
-    : Device("tasmota", std::move(common), start), settings_(std::move(settings)) {
+    : Device("tasmota", std::move(common), start),
+      settings_(std::move(settings)),
+      backlog_delay_ms_(std::clamp(settings_.backlog_delay_ms, 0, kBacklogDelayMax)),
+      backlog_timer_(start.mono) {
   pulse_.at(static_cast<std::size_t>(settings_.relay - 1)) = settings_.pulse_time;
+}
+
+std::vector<std::string> Tasmota::backlog() const {
+  std::vector<std::string> out;
+  for (const auto& [command, param] : backlog_)
+    out.push_back(param.empty() ? command : command + " " + param);
+  return out;
 }
 
 std::vector<std::string> Tasmota::subscriptions() const {
@@ -100,11 +111,36 @@ void Tasmota::publish_power(Reaction& r) const {
 void Tasmota::on_message(std::string_view topic, std::string_view payload, Now now, Reaction& r) {
   std::string prefix = "cmnd/" + settings_.topic + "/";
   if (topic.substr(0, prefix.size()) != prefix) return ignored(r, topic, "not a command topic");
-  execute(topic.substr(prefix.size()), payload, now, r, false);
+  // One pass of Tasmota's main loop: the MQTT message first (MqttDataHandler runs it at
+  // once), then BacklogLoop, which may run a queued entry if its time has come.
+  execute(topic.substr(prefix.size()), payload, now, r);
+  loop_pass(now, r);
 }
 
-void Tasmota::execute(std::string_view command, std::string_view param, Now now, Reaction& r,
-                      bool in_backlog) {
+std::optional<Time> Tasmota::protocol_deadline() const {
+  if (backlog_.empty()) return std::nullopt;
+  return backlog_timer_;
+}
+
+void Tasmota::on_protocol_deadline(Now now, Reaction& r) {
+  loop_pass(now, r);
+}
+
+void Tasmota::loop_pass(Now now, Reaction& r) {
+  if (backlog_.empty() || backlog_timer_ > now.mono) return;
+  auto [command, param] = std::move(backlog_.front());
+  backlog_.pop_front();
+  execute(command, param, now, r);  // pushes the timer to now + SetOption34
+  // One entry per pass: the next one a pass later at the soonest, and with Backlog0 then,
+  // without the SetOption34 wait.
+  backlog_timer_ =
+      std::max(backlog_nodelay_ ? now.mono : backlog_timer_, now.mono + kTasmotaLoopPass);
+  if (backlog_.empty()) backlog_nodelay_ = false;
+}
+
+void Tasmota::execute(std::string_view command, std::string_view param, Now now, Reaction& r) {
+  // CommandHandler, for every command from MQTT or from the Backlog queue alike.
+  backlog_timer_ = now.mono + std::chrono::milliseconds{backlog_delay_ms_};
   auto unknown = [&](std::string_view why) {
     ignored(r, command, why);
     result(r, R"({"Command":"Unknown"})");
@@ -115,12 +151,62 @@ void Tasmota::execute(std::string_view command, std::string_view param, Now now,
   if (name->name == "pulsetime") {
     return set_pulse_time(name->index.value_or(1), trim(param), now, r);
   }
-  if (name->name == "backlog" && !in_backlog) {
-    for (const auto& [cmd, arg] : parse_backlog(param))
-      execute(cmd, arg, now, r, true);
+  if (name->name == "setoption") return set_option(name->index, trim(param), r);
+  if (name->name == "backlog") return queue_backlog(name->index, param, now, r);
+  unknown("unknown command");
+}
+
+void Tasmota::queue_backlog(std::optional<int> index, std::string_view param, Now now,
+                            Reaction& r) {
+  // Backlog and Backlog1 wait SetOption34 between entries, Backlog0 does not; Backlog2 and
+  // Backlog3 (no MQTT replies) are not simulated.
+  if (index && *index != 0 && *index != 1) {
+    ignored(r, "Backlog" + std::to_string(*index), "only Backlog, Backlog0 and Backlog1");
+    return result(r, R"({"Command":"Unknown"})");
+  }
+  if (trim(param).empty()) {  // clears the queue
+    result(r, backlog_.empty() ? R"({"Backlog":"Empty"})" : R"({"Backlog":"Aborted"})");
+    if (!backlog_.empty()) r.lines.push_back("Backlog aborted");
+    backlog_.clear();
+    backlog_nodelay_ = false;
     return;
   }
-  unknown("unknown command");
+  backlog_nodelay_ = index == 0;
+  std::size_t queued = 0;
+  for (auto [command, arg] : parse_backlog(param)) {
+    // CmndBacklog drops a leading "Backlog" from each entry.
+    while (lower(command) == "backlog" && !arg.empty()) {
+      std::size_t space = arg.find_first_of(" \t");
+      command = arg.substr(0, space);
+      arg = space == std::string::npos ? std::string() : std::string(trim(arg.substr(space)));
+    }
+    if (lower(command) == "backlog") continue;
+    backlog_.emplace_back(std::move(command), std::move(arg));
+    ++queued;
+  }
+  backlog_timer_ = now.mono;  // the first entry runs in this very pass
+  r.lines.push_back("Backlog" + std::string(backlog_nodelay_ ? "0" : "") + " queued " +
+                    std::to_string(queued) + (queued == 1 ? " command" : " commands"));
+}
+
+void Tasmota::set_option(std::optional<int> index, std::string_view param, Reaction& r) {
+  // Only SetOption34, the Backlog delay: 0..255 ms.
+  if (index != 34) {
+    ignored(r, "SetOption" + (index ? std::to_string(*index) : std::string()),
+            "only SetOption34 is simulated");
+    return result(r, R"({"Command":"Unknown"})");
+  }
+  if (!param.empty()) {
+    auto value = parse_integer(param);
+    if (!value || *value < 0 || *value > kBacklogDelayMax) {
+      ignored(r, "SetOption34", "bad parameter '" + std::string(param) + "' (0..255)");
+      return result(r, R"({"Command":"Error"})");
+    }
+    backlog_delay_ms_ = static_cast<int>(*value);
+    r.lines.push_back("SetOption34 set to " + std::to_string(backlog_delay_ms_) +
+                      " (Backlog delay in ms)");
+  }
+  result(r, json::Value::object({{"SetOption34", backlog_delay_ms_}}).dump());
 }
 
 void Tasmota::power(int index, std::string_view param, Now now, Reaction& r) {
@@ -165,9 +251,16 @@ void Tasmota::set_pulse_time(int index, std::string_view param, Now now, Reactio
     auto d = pulse_time_duration(pulse_[slot]);
     std::string line = command + " set to " + std::to_string(pulse_[slot]) +
                        (d ? " (" + format_seconds(*d) + " s)" : " (off)");
-    if (index == settings_.relay && output() != Output::off) {
-      set_timer(auto_off_for(output(), d, now), r);
-      line += d ? ", auto-off in " + format_seconds(*d) + " s" : ", auto-off cancelled";
+    if (index == settings_.relay) {
+      // SetPulseTimer arms the countdown at once, ON or OFF: running out while OFF changes
+      // nothing, and the next Power ON restarts it anyway.
+      const bool had = timer().has_value();
+      set_timer(d ? std::optional<Timer>(timer_after(*d, Output::off, now)) : std::nullopt, r);
+      if (d) {
+        line += ", auto-off in " + format_seconds(*d) + " s";
+      } else if (had) {
+        line += ", auto-off cancelled";
+      }
     }
     r.lines.push_back(std::move(line));
   }

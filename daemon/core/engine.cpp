@@ -84,11 +84,13 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
     zone.exposure_counted = now_.mono;
   history_offset_ = wall_minus_mono(now_);
   history_utc_offset_ = now_.utc_offset;
+  history_day_ = local_day(now_.wall, now_.utc_offset);
   for (const ZoneHistory& h : history) {
     auto z = find_zone(h.zone);
     if (!z) continue;  // a zone removed from the config since: nothing to keep
     ZoneRuntime& zone = zones_[*z];
-    merge_history(h);
+    merge_history(h, /*reread=*/false);
+    zone.clock_floor = h.recorded_at;
     if (is_fault_reason(h.fault)) {
       zone.fault = h.fault;
       zone.fault_message = h.fault_message;
@@ -225,6 +227,11 @@ void Engine::wake(const Deadline& deadline) {
   switch (deadline.wake) {
     case Wake::confirm_timeout: {
       DeviceRuntime& d = devices_[deadline.index];
+      if (d.attempts < 2 && lease_may_run_out(d)) {
+        // The retry comes late (a suspend, a stall): its ON could find the pad OFF by then.
+        resend_checked(deadline.index, "padtimer was late to renew it (a suspend or a stall)");
+        return;
+      }
       if (d.attempts < 2) {
         ++d.attempts;
         d.confirm_deadline = now_.mono + config_.safety.confirm_timeout;
@@ -377,6 +384,7 @@ void Engine::on_report(const DeviceReport& report) {
   if (report.output == d.commanded) {
     if (!d.awaiting || !report.answer) return;
     d.awaiting = false;
+    if (d.commanded != Output::off) d.on_confirmed = true;
     if (d.commanded != Output::off && d.lease_unconfirmed_until) {
       d.lease_until = d.lease_unconfirmed_until;
       d.lease_unconfirmed_until.reset();
@@ -385,8 +393,8 @@ void Engine::on_report(const DeviceReport& report) {
     return;
   }
   // A report that disagrees while a command is in flight may predate it: wait for the
-  // confirmation or its timeout.
-  if (d.awaiting) return;
+  // confirmation or its timeout. Not an OFF after the pad confirmed ON: that came later.
+  if (d.awaiting && !(d.on_confirmed && report.output == Output::off)) return;
   if (d.commanded == Output::off || report.output != Output::off) {
     // ON without a command, or in the wrong mode: switch it off and latch.
     std::string what = d.commanded == Output::off
@@ -516,14 +524,20 @@ void Engine::on_broker(const BrokerConnection& connection) {
 
 void Engine::on_history(const StoredHistory& history) {
   for (const ZoneHistory& h : history.zones)
-    merge_history(h);
+    merge_history(h, /*reread=*/true);
   history_offset_ = wall_minus_mono(now_);
   history_utc_offset_ = now_.utc_offset;
-  for (ZoneRuntime& zone : zones_)
+  history_day_ = local_day(now_.wall, now_.utc_offset);
+  for (ZoneRuntime& zone : zones_) {
+    // Kept again with the moved clock's times: what was kept before it moved may be dated
+    // by a clock that was wrong, and would hide this life's record behind an older one.
+    zone.persisted.reset();
+    persist(zone);
     publish_state_if_devices_changed(zone);
+  }
 }
 
-void Engine::merge_history(const ZoneHistory& h) {
+void Engine::merge_history(const ZoneHistory& h, bool reread) {
   auto z = find_zone(h.zone);
   if (!z) return;
   ZoneRuntime& zone = zones_[*z];
@@ -538,6 +552,7 @@ void Engine::merge_history(const ZoneHistory& h) {
   for (const DeviceMaybeOn& on : h.maybe_on) {
     auto index = find_device(on.device);
     if (!index || devices_[*index].zone != *z) continue;
+    if (reread && confirmed_off(devices_[*index]) && !devices_[*index].maybe_on) continue;
     std::optional<MonoTime> bound;
     if (on.until) bound = now_.mono + (*on.until - now_.wall);
     if (bound && *bound <= now_.mono) {
@@ -620,6 +635,16 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
     return Verdict{Reason::routine_unsupported,
                    "routine " + routine.id + " has a " + name + " phase but " + id + " has no " +
                        name + " device",
+                   {}};
+  }
+  if (zone.clock_floor && now_.wall < *zone.clock_floor) {
+    return Verdict{Reason::clock_not_set,
+                   "the clock reads " + describe_moment(now_.wall, now_) +
+                       ", earlier than padtimer's last record of " + id + " (" +
+                       describe_moment(*zone.clock_floor, now_) +
+                       "): it has not been set yet, so rest and today's exposure cannot be "
+                       "judged. Starts wait until it is (a Raspberry Pi without a clock "
+                       "battery gets the time by NTP)",
                    {}};
   }
   // Reasons that last (rest, cap) before passing ones (broker, readiness): the user learns
@@ -1027,6 +1052,7 @@ void Engine::command(std::size_t index, Output output, Confirmation confirmation
   if (output == Output::off) {
     d.probing = false;  // OFF is safe whatever the device's state
     d.on_sent = false;
+    d.on_confirmed = false;
     d.on_since.reset();
     d.watch_deadline.reset();
     d.watch_due = false;
@@ -1224,7 +1250,8 @@ Duration Engine::exposure(const std::string& zone, LocalDay day) const {
 
 bool Engine::history_stale(const Now& now) const {
   return std::chrono::abs(wall_minus_mono(now) - history_offset_) > kClockStep ||
-         now.utc_offset != history_utc_offset_;
+         now.utc_offset != history_utc_offset_ ||
+         local_day(now.wall, now.utc_offset) != history_day_;
 }
 
 std::vector<ZoneSafety> Engine::safety() const {

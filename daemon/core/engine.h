@@ -65,9 +65,10 @@ class Engine {
   bool all_off_confirmed() const;
   // Exposure counted for a zone on a local day. Throws std::out_of_range if unknown.
   Duration exposure(const std::string& zone, LocalDay day) const;
-  // True when the wall clock (or the UTC offset) has moved since the engine last took
-  // history: the caller should hand it StoredHistory read at `now` before the next event,
-  // so that today's exposure and the rest come from the corrected clock's day.
+  // True when the wall clock (or the UTC offset) has moved, or a new local day has begun,
+  // since the engine last took history: the caller should hand it StoredHistory read at
+  // `now` before the next event, so that today's exposure and the rest come from the
+  // corrected clock's day (a clock set back may bring a day the store already counted).
   bool history_stale(const Now& now) const;
   // What persistence should hold for each zone now (the daemon saves it at its heartbeat).
   std::vector<ZoneSafety> safety() const;
@@ -101,6 +102,9 @@ class Engine {
     bool watch_due = false;  // the watch time is up; judge at the next reading
     // An ON was sent since the device was last commanded OFF: it may hold it.
     bool on_sent = false;
+    // It answered ON since it was commanded ON: a later OFF from it (its messages keep their
+    // order) is news, even while a renewal is in flight.
+    bool on_confirmed = false;
     // After a gap: asking the device for its state; no ON goes out until it answers.
     bool probing = false;
     int probe_attempts = 0;
@@ -138,6 +142,8 @@ class Engine {
     std::map<LocalDay, Duration> exposure;
     MonoTime exposure_counted{};          // exposure is counted up to here
     std::optional<ZoneSafety> persisted;  // what the last PersistSafety said
+    // The time of the previous life's last record: a wall clock behind it is not set yet.
+    std::optional<WallTime> clock_floor;
     std::optional<MonoTime> refresh_at;
     // What the last published state said about readiness and devices: a device report,
     // availability or reading republishes the state only when that changes.
@@ -174,7 +180,9 @@ class Engine {
   void on_temperature(const TemperatureReading& reading);
   void on_broker(const BrokerConnection& connection);
   void on_history(const StoredHistory& history);
-  void merge_history(const ZoneHistory& history);
+  // `reread`: the engine already knows its devices: one it has seen confirm OFF is not taken
+  // for ON again on the strength of an older record (its run-on is in the exposure).
+  void merge_history(const ZoneHistory& history, bool reread);
   // After a gap in which the device may have missed commands or changed unseen: OFF again,
   // or, commanded ON, OFF and a pause if its lease may have run out, else a state query
   // (an ON it never got is simply sent).
@@ -256,6 +264,7 @@ class Engine {
   // Wall minus monotonic time, and the UTC offset, when history was last taken.
   Duration history_offset_{};
   std::chrono::minutes history_utc_offset_{0};
+  LocalDay history_day_ = 0;
   std::vector<Command> out_;
 };
 

@@ -19,7 +19,9 @@ ZoneHistory history_from(const ZoneSafety& record, const LifeEnd& end, const Now
     // Still re-armed when the record was written: its lease went on being renewed until
     // the last sign of life, and may have run for a whole lease after it.
     if (until && on.commanded_on) until = std::max(*until, end.alive_at + end.run_on);
-    const WallTime stopped = until ? std::min(*until, now.wall) : now.wall;
+    // A bounded pad ran on until its bound (or until padtimer switches it off now, which a
+    // clock not yet set cannot tell apart); one without auto-off until now.
+    const WallTime stopped = until ? *until : now.wall;
     run_on = std::max(run_on, stopped - record.at);
     if (until && *until <= now.wall) {
       if (!h.last_session_end || *until > *h.last_session_end) h.last_session_end = until;
@@ -33,7 +35,26 @@ ZoneHistory history_from(const ZoneSafety& record, const LifeEnd& end, const Now
     }
   }
   h.exposure += run_on;
+  // The clock must be past both the record and the last sign of life to be believable.
+  h.recorded_at = std::max(record.at, end.alive_at);
   return h;
+}
+
+ZoneSafety merge_records(const ZoneSafety& stored, const ZoneSafety& next) {
+  if (next.at >= stored.at) return next;
+  ZoneSafety merged = stored;
+  merged.fault = next.fault;
+  merged.fault_message = next.fault_message;
+  merged.session = next.session;
+  if (next.rest_from && (!merged.rest_from || *next.rest_from > *merged.rest_from)) {
+    merged.rest_from = next.rest_from;
+  }
+  for (const ZoneSafety::MaybeOn& on : next.maybe_on) {
+    auto same = std::find_if(merged.maybe_on.begin(), merged.maybe_on.end(),
+                             [&](const ZoneSafety::MaybeOn& m) { return m.device == on.device; });
+    if (same == merged.maybe_on.end()) merged.maybe_on.push_back(on);
+  }
+  return merged;
 }
 
 }  // namespace padtimer::core

@@ -27,4 +27,11 @@ struct LifeEnd {
 // such pads may have run on since the record.
 ZoneHistory history_from(const ZoneSafety& record, const LifeEnd& end, const Now& now);
 
+// What persistence keeps when `next` follows `stored`. Normally `next`. But a record made
+// with the wall clock behind the stored one (a clock not set yet after a reboot) cannot say
+// how long the pads of the earlier life ran on: the earlier record's time, day, exposure and
+// pads that may be ON stay (with `next`'s added), until a record made with the clock past
+// it replaces them; `next`'s fault and session state, and the later rest, are taken.
+ZoneSafety merge_records(const ZoneSafety& stored, const ZoneSafety& next);
+
 }  // namespace padtimer::core

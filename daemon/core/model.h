@@ -136,6 +136,9 @@ struct ZoneHistory {
   // A latched fault: the zone stays latched, across restarts and reloads, until reset.
   Reason fault = Reason::ok;
   std::string fault_message;
+  // When the record this comes from was made. A wall clock behind it has not been set yet
+  // (a Raspberry Pi without RTC before NTP): starts wait until it is (clock_not_set).
+  std::optional<WallTime> recorded_at;
 };
 
 // What the engine asks persistence to keep about a zone (PersistSafety), so that rest

@@ -21,6 +21,7 @@ std::string_view reason_code(Reason reason) {
     case Reason::device_offline: return "device_offline";
     case Reason::device_not_ready: return "device_not_ready";
     case Reason::start_missed: return "start_missed";
+    case Reason::clock_not_set: return "clock_not_set";
     case Reason::broker_offline: return "broker_offline";
     case Reason::overtemp: return "overtemp";
     case Reason::undertemp: return "undertemp";
@@ -31,6 +32,13 @@ std::string_view reason_code(Reason reason) {
     case Reason::unexpected_state: return "unexpected_state";
   }
   return "unknown";
+}
+
+std::optional<Reason> reason_from_code(std::string_view code) {
+  for (int i = 0; i <= static_cast<int>(Reason::unexpected_state); ++i) {
+    if (reason_code(static_cast<Reason>(i)) == code) return static_cast<Reason>(i);
+  }
+  return std::nullopt;
 }
 
 bool is_fault_reason(Reason reason) {

@@ -2,6 +2,7 @@
 // (reason_code) is part of the MQTT API, so existing codes must never be renamed.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 namespace padtimer::core {
@@ -25,6 +26,8 @@ enum class Reason {
   device_not_ready,     // a device has not confirmed it is OFF yet
   start_missed,         // a scheduled start passed while padtimerd was down (or the clock
                         // jumped over it) and its grace window is over: not run late
+  clock_not_set,        // the wall clock is behind padtimer's own last record of the zone:
+                        // not set yet (no RTC, no NTP yet), so rest and caps can't be judged
   // Faults that latch a zone; the first two also refuse a start without latching.
   device_offline,    // a device is offline (latches only during a session)
   broker_offline,    // the MQTT broker is unreachable (latches after broker_grace)
@@ -39,6 +42,9 @@ enum class Reason {
 
 // The stable snake_case code, e.g. "rest_interval".
 std::string_view reason_code(Reason reason);
+
+// The reason whose code is `code`, or nothing for text that is no code.
+std::optional<Reason> reason_from_code(std::string_view code);
 
 // True for reasons that latch a zone in fault.
 bool is_fault_reason(Reason reason);

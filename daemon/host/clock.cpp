@@ -3,12 +3,33 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
 namespace padtimer::host {
 
 namespace {
+
+core::MonoTime boottime_now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_BOOTTIME, &ts);
+  return core::MonoTime{
+      core::Duration{static_cast<core::Duration::rep>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000}};
+}
+
+std::string boot_id() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+core::Duration scale_duration(core::Duration d, double scale) {
+  return core::Duration{static_cast<core::Duration::rep>(std::llround(d.count() * scale))};
+}
+
+}  // namespace
 
 std::chrono::minutes utc_offset_at(core::WallTime wall) {
   using namespace std::chrono;
@@ -18,16 +39,10 @@ std::chrono::minutes utc_offset_at(core::WallTime wall) {
   return duration_cast<minutes>(seconds{local.tm_gmtoff});
 }
 
-core::Duration scale_duration(core::Duration d, double scale) {
-  return core::Duration{static_cast<core::Duration::rep>(std::llround(d.count() * scale))};
-}
-
-}  // namespace
-
 core::Now system_now() {
   using namespace std::chrono;
   core::Now now;
-  now.mono = core::MonoTime{duration_cast<core::Duration>(steady_clock::now().time_since_epoch())};
+  now.mono = boottime_now();
   now.wall = time_point_cast<core::Duration>(system_clock::now());
   now.utc_offset = utc_offset_at(now.wall);
   return now;
@@ -40,6 +55,10 @@ Clock::Clock(double scale, std::optional<core::WallTime> wall_origin)
                                 std::to_string(static_cast<int>(kMaxScale)));
   }
   if (wall_origin) origin_.wall = *wall_origin;
+  id_ = boot_id();
+  if (scaled() && !id_.empty()) {
+    id_ = "scaled:" + id_ + ":" + std::to_string(origin_.mono.time_since_epoch().count());
+  }
 }
 
 core::Now Clock::now() const {

@@ -6,6 +6,8 @@
 #include <functional>
 #include <string_view>
 
+#include "core/time_format.h"
+
 namespace padtimer::host {
 
 EngineHost::EngineHost(boost::asio::io_context& io, core::EngineConfig config, Drivers drivers,
@@ -73,6 +75,20 @@ void EngineHost::reconfigure(core::EngineConfig config, Drivers drivers,
                              const std::vector<core::ZoneHistory>& history) {
   // Whatever the old engine still had to say (its last states) goes out first.
   drain();
+  // A device gone from the configuration is told OFF once more by its old driver: the new
+  // engine will never speak to it, and it may not have confirmed its last OFF.
+  for (const auto& driver : drivers_) {
+    const std::string& id = driver->device().id;
+    bool kept = std::any_of(config.devices.begin(), config.devices.end(),
+                            [&](const core::DeviceSpec& d) { return d.id == id; });
+    if (kept) continue;
+    if (!engine_->confirmed(id) || engine_->commanded(id) != core::Output::off) {
+      spdlog::warn("{}: removed from the configuration before it confirmed OFF; told OFF again",
+                   id);
+    }
+    for (const auto& out : driver->encode(core::SetOutput{id, core::Output::off, std::nullopt}))
+      transport_.publish(out.topic, out.payload, out.qos, out.retained);
+  }
   engine_ = std::make_unique<core::Engine>(std::move(config), history, clock_.now());
   adopt_drivers(std::move(drivers));
   update_subscriptions();
@@ -91,8 +107,19 @@ void EngineHost::stop() {
   transport_.stop();
 }
 
+core::Now EngineHost::now_for_engine() {
+  core::Now now = clock_.now();
+  if (history_ && engine_->history_stale(now)) {
+    spdlog::info("the wall clock moved (now {}): reading rest and exposure again for today",
+                 core::describe_moment(now.wall, now));
+    engine_->handle(core::StoredHistory{history_(now)}, now);
+  }
+  return now;
+}
+
 void EngineHost::handle(const core::Event& event) {
-  engine_->handle(event, clock_.now());
+  core::Now now = now_for_engine();
+  engine_->handle(event, now);
   drain();
 }
 
@@ -131,7 +158,9 @@ void EngineHost::on_message(const mqtt::Message& message) {
       // Drivers see payloads; whether the broker replayed it from its store is the host's.
       if (auto* availability = std::get_if<core::DeviceAvailability>(&event))
         availability->retained = message.retained;
-      engine_->handle(event, clock_.now());
+      if (auto* report = std::get_if<core::DeviceReport>(&event))
+        report->retained = message.retained;
+      engine_->handle(event, now_for_engine());
     }
   }
   if (!matched) spdlog::debug("no device uses topic {}", message.topic);
@@ -140,6 +169,13 @@ void EngineHost::on_message(const mqtt::Message& message) {
 
 void EngineHost::drain() {
   for (const core::Command& command : engine_->take_commands()) {
+    if (const auto* query = std::get_if<core::QueryState>(&command)) {
+      auto it = driver_by_device_.find(query->device);
+      if (it == driver_by_device_.end()) continue;
+      for (const auto& out : it->second->encode(*query))
+        transport_.publish(out.topic, out.payload, out.qos, out.retained);
+      continue;
+    }
     const auto* set = std::get_if<core::SetOutput>(&command);
     if (!set) {
       if (sink_) sink_(command);
@@ -173,7 +209,7 @@ void EngineHost::arm_timer() {
   timer_.expires_after(clock_.real_delay(std::max(wait, core::Duration::zero())));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: re-armed or stopping
-    engine_->handle_timeout(clock_.now());
+    engine_->handle_timeout(now_for_engine());
     drain();
   });
 }

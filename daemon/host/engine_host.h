@@ -23,8 +23,13 @@ namespace padtimer::host {
 class EngineHost {
  public:
   using Drivers = std::vector<std::unique_ptr<devices::Driver>>;
-  // Receives every command that is not a device command: PublishState, PublishEvent, Reply.
+  // Receives every command that is not a device command: PersistSafety, PublishState,
+  // PublishEvent, Reply. It is called in the engine's order, so a PersistSafety is kept
+  // before the ON that follows it goes out.
   using Sink = std::function<void(const core::Command&)>;
+  // What persistence knows at a given time: the host hands it to the engine whenever the
+  // wall clock has moved (Engine::history_stale), before the event that noticed it.
+  using HistorySource = std::function<std::vector<core::ZoneHistory>(const core::Now&)>;
   // Called after every batch of engine work (tests wait on it instead of sleeping).
   using Activity = std::function<void()>;
 
@@ -49,6 +54,7 @@ class EngineHost {
   const core::Engine& engine() const { return *engine_; }
   mqtt::Transport& transport() { return transport_; }
   void on_activity(Activity activity) { activity_ = std::move(activity); }
+  void history_source(HistorySource source) { history_ = std::move(source); }
 
   // Messages on other topics (the control API): `filters` are subscribed with the device
   // topics, and `hook` sees every message first; returning true means it was handled.
@@ -57,6 +63,9 @@ class EngineHost {
 
  private:
   void on_message(const mqtt::Message& message);
+  // The time for the next engine call, with history read again first if the wall clock
+  // moved since the engine last took it.
+  core::Now now_for_engine();
   void drain();
   void arm_timer();
   void adopt_drivers(Drivers drivers);
@@ -78,6 +87,7 @@ class EngineHost {
   boost::asio::steady_timer timer_;
   Activity activity_;
   MessageHook message_hook_;
+  HistorySource history_;
   std::vector<std::string> extra_filters_;   // add_topics()
   std::set<std::string> reported_problems_;  // each bad-message kind is logged once at warn
 };

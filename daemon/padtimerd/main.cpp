@@ -118,9 +118,10 @@ class Daemon {
     core::Now now = clock_.now();
     started_at_ = now.wall;
     // After a crash, a pad may have stayed ON until the next heartbeat was due and then for
-    // its lease: the rest interval counts from then.
-    store_.set_run_on_after_death(kHeartbeatPeriod + config_.engine.safety.lease);
-    auto history = store_.load_history(now.wall, now.utc_offset);
+    // its lease (from its delivery): the rest interval counts from then.
+    store_.set_run_on_after_death(kHeartbeatPeriod + config_.engine.safety.lease +
+                                  config_.engine.safety.confirm_timeout);
+    auto history = load_history(now);
     padtimer::mqtt::Settings mqtt = config_.mqtt;
     if (mqtt.status_topic.empty()) mqtt.status_topic = config_.base_topic + "/status";
     host_ = std::make_unique<host::EngineHost>(
@@ -138,6 +139,7 @@ class Daemon {
     host_->add_topics(std::move(filters),
                       [this](const padtimer::mqtt::Message& m) { return on_message(m); });
     host_->on_activity([this] { on_activity(); });
+    host_->history_source([this](const core::Now& t) { return load_history(t); });
     // Occurrences since the last one handled were missed while padtimerd was down; at the
     // very first start nothing is behind.
     auto checked_until = store_.schedules_checked_until();
@@ -174,6 +176,34 @@ class Daemon {
   }
 
   core::Now now() const { return clock_.now(); }
+
+  // What the state database knows at `t`, with local days by the zone rules of each moment.
+  std::vector<core::ZoneHistory> load_history(const core::Now& t) const {
+    store::LoadOptions options;
+    options.clock_id = clock_.id();
+    options.utc_offset_at = [](core::WallTime wall) { return host::utc_offset_at(wall); };
+    try {
+      return store_.load_history(t, options);
+    } catch (const std::exception& e) {
+      spdlog::error("state database: {}", e.what());
+      return {};
+    }
+  }
+
+  // Keeps the safety record of every zone whose exposure is moving (a session, a pad that
+  // may be ON) as the engine has it now, in one transaction; the engine emits the rest
+  // itself when it changes.
+  void save_safety() {
+    std::vector<core::ZoneSafety> moving;
+    for (core::ZoneSafety& record : host_->engine().safety()) {
+      if (record.session || !record.maybe_on.empty()) moving.push_back(std::move(record));
+    }
+    try {
+      store_.save_safety(moving, clock_.id());
+    } catch (const std::exception& e) {
+      spdlog::error("state database: {}", e.what());
+    }
+  }
 
   std::string status_line() const {
     return std::to_string(config_.engine.zones.size()) + " zone(s), broker " +
@@ -259,7 +289,14 @@ class Daemon {
   }
 
   void on_command(const core::Command& command) {
-    if (const auto* state = std::get_if<core::PublishState>(&command)) {
+    if (const auto* safety = std::get_if<core::PersistSafety>(&command)) {
+      // Before whatever follows it (an ON) goes out: on disk when this returns.
+      try {
+        store_.save_safety(safety->safety, clock_.id());
+      } catch (const std::exception& e) {
+        spdlog::error("state database: {}", e.what());
+      }
+    } else if (const auto* state = std::get_if<core::PublishState>(&command)) {
       publish_state(state->snapshot);
     } else if (const auto* event = std::get_if<core::PublishEvent>(&command)) {
       const core::ZoneEvent& e = event->event;
@@ -393,22 +430,16 @@ class Daemon {
 
   void apply(config::DaemonConfig next) {
     core::Now t = now();
-    auto history = store_.load_history(t.wall, t.utc_offset);
-    // A latched fault is not cleared by a reload: only reset does that.
-    for (const auto& z : next.engine.zones) {
-      if (!zone_names(config_).contains(z.id)) continue;
-      core::ZoneSnapshot snap = host_->engine().snapshot(z.id);
-      if (snap.fault == core::Reason::ok) continue;
-      auto it = std::find_if(history.begin(), history.end(),
-                             [&](const core::ZoneHistory& h) { return h.zone == z.id; });
-      if (it == history.end()) {
-        core::ZoneHistory fresh;
-        fresh.zone = z.id;
-        it = history.insert(history.end(), std::move(fresh));
-      }
-      it->fault = snap.fault;
-      it->fault_message = snap.fault_message;
+    // The new engine starts from the state database, as after a restart, but on the same
+    // clock and alive now: latched faults, rest from the pads' last moment ON (a pad still
+    // unconfirmed stays counted ON), today's exposure.
+    save_safety();
+    try {
+      store_.heartbeat(t.wall);
+    } catch (const std::exception& e) {
+      spdlog::error("state database: {}", e.what());
     }
+    auto history = load_history(t);
     // A zone that is gone takes its retained documents with it.
     std::set<std::string> next_zones = zone_names(next);
     for (const auto& z : config_.engine.zones) {
@@ -562,6 +593,7 @@ class Daemon {
   }
 
   void heartbeat() {
+    save_safety();
     try {
       store_.heartbeat(now().wall);
     } catch (const std::exception& e) {

@@ -5,8 +5,10 @@
 
 #include <cerrno>
 #include <cstring>
+
 #include <system_error>
 #include <utility>
+#include "core/history.h"
 
 namespace padtimer::store {
 
@@ -190,7 +192,40 @@ CREATE TABLE IF NOT EXISTS ha_discovery (
 );
 )sql";
 
+// The engine's safety record (core::ZoneSafety): the latest per zone, the pads that may be
+// ON with it, and the exposure per zone and local day (the larger count wins). Added like
+// daemon_state: an older padtimer leaves them alone.
+constexpr const char* kSafetyTables = R"sql(
+CREATE TABLE IF NOT EXISTS zone_safety (
+  zone TEXT PRIMARY KEY,
+  recorded_at INTEGER NOT NULL,    -- ms since the Unix epoch, UTC
+  recorded_mono INTEGER NOT NULL,  -- ms on the monotonic clock named clock_id
+  clock_id TEXT NOT NULL,
+  fault TEXT NOT NULL,             -- reason code; 'ok' when nothing is latched
+  fault_message TEXT NOT NULL,
+  rest_from INTEGER,               -- ms, UTC: the rest counts from here
+  rest_from_mono INTEGER,
+  exposure_day INTEGER NOT NULL,   -- local days since 1970-01-01
+  exposure_ms INTEGER NOT NULL,
+  session INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS zone_maybe_on (
+  zone TEXT NOT NULL,
+  device TEXT NOT NULL,
+  commanded_on INTEGER NOT NULL,
+  until INTEGER,                   -- ms, UTC; NULL: no auto-off, ON until it confirms OFF
+  PRIMARY KEY (zone, device)
+);
+CREATE TABLE IF NOT EXISTS zone_exposure (
+  zone TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  exposure_ms INTEGER NOT NULL,
+  PRIMARY KEY (zone, day)
+);
+)sql";
+
 constexpr std::string_view kSchedulesCheckedUntil = "schedules_checked_until";  // ms, UTC
+constexpr std::string_view kAliveAt = "alive_at";  // ms, UTC: the daemon's last heartbeat
 constexpr std::string_view kTimeScaleOrigin = "time_scale_origin";  // ms, UTC: real wall time
 
 std::string corrupt_message(const fs::path& path, const std::string& detail) {
@@ -258,6 +293,7 @@ std::string prepare(sqlite3* db, const fs::path& path) {
   }
   exec(db, path, kDaemonStateTable);
   exec(db, path, kDiscoveryTable);
+  exec(db, path, kSafetyTables);
   tx.commit();
   return {};
 }
@@ -471,44 +507,177 @@ void Store::heartbeat(WallTime now) {
             "UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE ended_at IS NULL")
       .bind(1, to_ms(now))
       .run();
+  save_time(kAliveAt, now);
   tx.commit();
+}
+
+void Store::save_safety(const core::ZoneSafety& record, std::string_view clock_id) {
+  save_safety(std::vector<core::ZoneSafety>{record}, clock_id);
+}
+
+void Store::save_safety(const std::vector<core::ZoneSafety>& records, std::string_view clock_id) {
+  if (records.empty()) return;
+  sqlite3* db = db_.get();
+  Transaction tx(db, path_);
+  for (const core::ZoneSafety& r : records)
+    save_one(r, clock_id);
+  tx.commit();
+}
+
+void Store::save_one(const core::ZoneSafety& r, std::string_view clock_id) {
+  sqlite3* db = db_.get();
+  auto optional_ms = [](Statement& q, int index, auto value, auto to_int) {
+    if (value) q.bind(index, to_int(*value));
+  };
+  {
+    Statement q(db, path_,
+                "INSERT INTO zone_safety(zone, recorded_at, recorded_mono, clock_id, fault, "
+                "fault_message, rest_from, rest_from_mono, exposure_day, exposure_ms, session) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                "ON CONFLICT(zone) DO UPDATE SET recorded_at = excluded.recorded_at, "
+                "recorded_mono = excluded.recorded_mono, clock_id = excluded.clock_id, "
+                "fault = excluded.fault, fault_message = excluded.fault_message, "
+                "rest_from = excluded.rest_from, rest_from_mono = excluded.rest_from_mono, "
+                "exposure_day = excluded.exposure_day, exposure_ms = excluded.exposure_ms, "
+                "session = excluded.session");
+    q.bind(1, r.zone)
+        .bind(2, to_ms(r.at))
+        .bind(3, std::int64_t{r.at_mono.time_since_epoch().count()})
+        .bind(4, clock_id)
+        .bind(5, core::reason_code(r.fault))
+        .bind(6, r.fault_message);
+    optional_ms(q, 7, r.rest_from, to_ms);
+    optional_ms(q, 8, r.rest_from_mono,
+                [](core::MonoTime t) { return std::int64_t{t.time_since_epoch().count()}; });
+    q.bind(9, std::int64_t{r.day})
+        .bind(10, std::int64_t{r.exposure.count()})
+        .bind(11, std::int64_t{r.session ? 1 : 0})
+        .run();
+  }
+  Statement(db, path_, "DELETE FROM zone_maybe_on WHERE zone = ?").bind(1, r.zone).run();
+  Statement on(db, path_,
+               "INSERT INTO zone_maybe_on(zone, device, commanded_on, until) VALUES (?, ?, ?, ?)");
+  for (const auto& m : r.maybe_on) {
+    on.bind(1, r.zone).bind(2, m.device).bind(3, std::int64_t{m.commanded_on ? 1 : 0});
+    optional_ms(on, 4, m.until, to_ms);
+    on.run();
+    on.reset();
+  }
+  Statement(db, path_,
+            "INSERT INTO zone_exposure(zone, day, exposure_ms) VALUES (?, ?, ?) "
+            "ON CONFLICT(zone, day) DO UPDATE SET "
+            "exposure_ms = max(exposure_ms, excluded.exposure_ms)")
+      .bind(1, r.zone)
+      .bind(2, std::int64_t{r.day})
+      .bind(3, std::int64_t{r.exposure.count()})
+      .run();
 }
 
 std::vector<core::ZoneHistory> Store::load_history(WallTime now,
                                                    std::chrono::minutes utc_offset) const {
+  return load_history(core::Now{{}, now, utc_offset});
+}
+
+std::vector<core::ZoneHistory> Store::load_history(const core::Now& now,
+                                                   const LoadOptions& options) const {
   sqlite3* db = db_.get();
-  const core::LocalDay today = core::local_day(now, utc_offset);
-  const std::int64_t day_start =
-      today * kDayMs - std::chrono::duration_cast<Duration>(utc_offset).count();
+  auto offset_at = [&](WallTime t) {
+    return options.utc_offset_at ? options.utc_offset_at(t) : now.utc_offset;
+  };
+  const core::LocalDay today = core::local_day(now.wall, now.utc_offset);
+  auto entry = [&](std::map<std::string, core::ZoneHistory>& zones, const std::string& zone) {
+    core::ZoneHistory& h = zones[zone];
+    h.zone = zone;
+    h.day = today;
+    return &h;
+  };
 
   Transaction tx(db, path_, "BEGIN");
-  std::vector<core::ZoneHistory> out;
-  Statement zones(db, path_,
-                  "SELECT zone, max(coalesce(ended_at, last_seen_at + ?1)), max(ended_at IS NULL) "
-                  "FROM sessions GROUP BY zone ORDER BY zone");
-  zones.bind(1, std::int64_t{run_on_.count()});
-  while (zones.step()) {
-    core::ZoneHistory h;
-    h.zone = zones.text(0);
-    h.last_session_end = from_ms(zones.int64(1));
-    h.session_interrupted = zones.int64(2) != 0;
-    h.day = today;
-    out.push_back(std::move(h));
+  std::map<std::string, core::ZoneHistory> zones;
+  Statement sessions(
+      db, path_,
+      "SELECT zone, max(coalesce(ended_at, last_seen_at + ?1)), max(ended_at IS NULL) "
+      "FROM sessions GROUP BY zone ORDER BY zone");
+  sessions.bind(1, std::int64_t{run_on_.count()});
+  while (sessions.step()) {
+    core::ZoneHistory* h = entry(zones, sessions.text(0));
+    h->last_session_end = from_ms(sessions.int64(1));
+    h->session_interrupted = sessions.int64(2) != 0;
   }
+  // The sessions that started on local day `today`, each judged by the UTC offset at its own
+  // start: on the day DST ends, the first local hour has another offset than the last.
   Statement exposure(db, path_,
-                     std::string("SELECT coalesce(sum(") + kPhaseOnMs +
+                     std::string("SELECT s.started_at, coalesce(sum(") + kPhaseOnMs +
                          "), 0) FROM sessions AS s JOIN phases AS p ON p.session_id = s.id "
                          "WHERE s.zone = ?2 AND s.started_at >= ?3 AND s.started_at < ?4 "
-                         "AND p.kind != 'rest'");
-  for (core::ZoneHistory& h : out) {
+                         "AND p.kind != 'rest' GROUP BY s.id");
+  for (auto& [zone, h] : zones) {
     exposure.reset();
+    // Local midnight is within 14 h of UTC midnight: two days either side cover it.
     exposure.bind(1, kOpenPhaseCap.count())
-        .bind(2, h.zone)
-        .bind(3, day_start)
-        .bind(4, day_start + kDayMs);
-    if (exposure.step()) h.exposure = Duration{exposure.int64(0)};
+        .bind(2, zone)
+        .bind(3, (today - 2) * kDayMs)
+        .bind(4, (today + 3) * kDayMs);
+    while (exposure.step()) {
+      WallTime started = from_ms(exposure.int64(0));
+      if (core::local_day(started, offset_at(started)) == today)
+        h.exposure += Duration{exposure.int64(1)};
+    }
+  }
+
+  // The engine's own record: faults, the last moment ON, pads that may be ON, exposure.
+  const std::optional<WallTime> alive = saved_time(kAliveAt);
+  Statement records(db, path_,
+                    "SELECT zone, recorded_at, recorded_mono, clock_id, fault, fault_message, "
+                    "rest_from, rest_from_mono, exposure_day, exposure_ms, session "
+                    "FROM zone_safety ORDER BY zone");
+  Statement maybe_on(db, path_,
+                     "SELECT device, commanded_on, until FROM zone_maybe_on WHERE zone = ? "
+                     "ORDER BY device");
+  Statement counted(db, path_, "SELECT exposure_ms FROM zone_exposure WHERE zone = ? AND day = ?");
+  while (records.step()) {
+    core::ZoneSafety r;
+    r.zone = records.text(0);
+    r.at = from_ms(records.int64(1));
+    r.at_mono = core::MonoTime{Duration{records.int64(2)}};
+    const bool same_clock = !options.clock_id.empty() && records.text(3) == options.clock_id;
+    r.fault = core::reason_from_code(records.text(4)).value_or(core::Reason::ok);
+    r.fault_message = records.text(5);
+    if (!records.is_null(6)) r.rest_from = from_ms(records.int64(6));
+    if (!records.is_null(7)) r.rest_from_mono = core::MonoTime{Duration{records.int64(7)}};
+    r.day = records.int64(8);
+    r.exposure = Duration{records.int64(9)};
+    r.session = records.int64(10) != 0;
+    maybe_on.reset();
+    maybe_on.bind(1, r.zone);
+    while (maybe_on.step()) {
+      core::ZoneSafety::MaybeOn on{maybe_on.text(0), maybe_on.int64(1) != 0, std::nullopt};
+      if (!maybe_on.is_null(2)) on.until = from_ms(maybe_on.int64(2));
+      r.maybe_on.push_back(std::move(on));
+    }
+    const WallTime alive_at = alive && *alive > r.at ? *alive : r.at;
+    core::ZoneHistory from = core::history_from(r, {alive_at, run_on_, same_clock}, now);
+    core::ZoneHistory* h = entry(zones, r.zone);
+    if (from.last_session_end &&
+        (!h->last_session_end || *from.last_session_end > *h->last_session_end)) {
+      h->last_session_end = from.last_session_end;
+    }
+    h->last_session_end_mono = from.last_session_end_mono;
+    h->maybe_on = std::move(from.maybe_on);
+    if (core::is_fault_reason(from.fault)) {
+      h->fault = from.fault;
+      h->fault_message = from.fault_message;
+    }
+    if (from.day == today) h->exposure = std::max(h->exposure, from.exposure);
+    counted.reset();
+    counted.bind(1, r.zone).bind(2, std::int64_t{today});
+    if (counted.step()) h->exposure = std::max(h->exposure, Duration{counted.int64(0)});
   }
   tx.commit();
+  std::vector<core::ZoneHistory> out;
+  out.reserve(zones.size());
+  for (auto& [zone, h] : zones)
+    out.push_back(std::move(h));
   return out;
 }
 

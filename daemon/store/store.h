@@ -1,6 +1,7 @@
 // Persistence: every session and its phases in SQLite, and what the engine needs at start
-// (last session end, today's exposure, an interrupted session) to keep rest intervals and
-// daily caps across restarts, kill -9 and power loss.
+// (last session end, today's exposure, an interrupted session, and the engine's own safety
+// record: latched faults, when pads were last ON, pads that may still be ON) to keep rest
+// intervals, daily caps and faults across restarts, reloads, kill -9 and power loss.
 //
 // The database is <state dir>/padtimer.db in WAL mode with synchronous=FULL: a call that
 // returned has its transaction on disk. A database that is corrupt, unwritable or written by
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -70,6 +72,17 @@ class StoreError : public std::runtime_error {
 
 struct OpenResult;
 
+// How load_history() reads the clocks.
+struct LoadOptions {
+  // Names the monotonic clock of `now` (the boot, for CLOCK_BOOTTIME): records made on the
+  // same clock hand their monotonic times over, which wall-clock jumps cannot move. Empty:
+  // never the same clock.
+  std::string clock_id;
+  // The UTC offset at a given wall time, so that local days are counted right across a DST
+  // change. Absent: the offset of `now` everywhere.
+  std::function<std::chrono::minutes(core::WallTime)> utc_offset_at;
+};
+
 class Store {
  public:
   // Opens (or creates) <dir>/padtimer.db. Fails with a message meant for the user when the
@@ -84,8 +97,9 @@ class Store {
 
   // A session that never ended (the process died) may have kept a device ON this long after
   // its last sign of life: up to a heartbeat period unrecorded, then the device's own
-  // auto-off lease. Such a session counts as ended that much later, so the rest interval
-  // after a crash starts when the pad may last have been ON. Default: zero.
+  // auto-off lease and its delivery. Such a session counts as ended that much later, so the
+  // rest interval after a crash starts when the pad may last have been ON; a pad the safety
+  // record says was commanded ON is counted ON that long too. Default: zero.
   void set_run_on_after_death(core::Duration run_on) { run_on_ = run_on; }
 
   // Consumes the engine's events in order, each in one transaction: session_started,
@@ -93,13 +107,26 @@ class Store {
   // refreshes its last_seen_at. Throws StoreError.
   void record(const core::ZoneEvent& event);
 
-  // Marks every running session as alive at `now`, so that if padtimer dies, the time it
-  // stopped is known to within the heartbeat period. Throws StoreError.
+  // Marks every running session, and the daemon itself, as alive at `now`, so that if
+  // padtimer dies, the time it stopped is known to within the heartbeat period. Throws
+  // StoreError.
   void heartbeat(core::WallTime now);
 
-  // One entry per zone that has any session: the latest session end (for a session that
-  // never ended, its last_seen_at plus the run-on, with session_interrupted set) and the exposure
-  // of the sessions that started on the local day of `now`. Throws StoreError.
+  // Keeps the engine's safety record of a zone (core::PersistSafety), made on the
+  // monotonic clock named `clock_id`, in one transaction: the latest record per zone, and
+  // the larger exposure per zone and local day. Throws StoreError.
+  void save_safety(const core::ZoneSafety& record, std::string_view clock_id);
+  void save_safety(const std::vector<core::ZoneSafety>& records, std::string_view clock_id);
+
+  // One entry per zone that has any session or safety record: when its rest counts from
+  // (the latest session end — for a session that never ended, its last_seen_at plus the
+  // run-on, with session_interrupted set — or a pad's last moment ON), its latched fault,
+  // the pads that may still be ON, and the exposure of the local day of `now` (the larger
+  // of the sessions that started that day and the engine's own count, plus what a pad may
+  // have run on after the last sign of life). Throws StoreError.
+  std::vector<core::ZoneHistory> load_history(const core::Now& now,
+                                              const LoadOptions& options = {}) const;
+  // The same at `now` with a fixed UTC offset and no monotonic time.
   std::vector<core::ZoneHistory> load_history(core::WallTime now,
                                               std::chrono::minutes utc_offset) const;
 
@@ -137,6 +164,7 @@ class Store {
 
   Store(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path);
   std::optional<core::WallTime> saved_time(std::string_view key) const;
+  void save_one(const core::ZoneSafety& record, std::string_view clock_id);
   void save_time(std::string_view key, core::WallTime t);
 
   std::unique_ptr<sqlite3, Closer> db_;

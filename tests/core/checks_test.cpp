@@ -684,6 +684,7 @@ const std::vector<std::pair<Reason, std::string_view>>& all_reasons() {
       {Reason::device_offline, "device_offline"},
       {Reason::device_not_ready, "device_not_ready"},
       {Reason::start_missed, "start_missed"},
+      {Reason::clock_not_set, "clock_not_set"},
       {Reason::broker_offline, "broker_offline"},
       {Reason::overtemp, "overtemp"},
       {Reason::undertemp, "undertemp"},

@@ -35,11 +35,13 @@ using core::SetOutput;
 
 inline const Context kContext{"padtimerd-test"};
 
-// Commands to the device "pad": ON (heat unless told) with a lease or none, and OFF.
+// Commands to the device "pad": ON (heat unless told) with a lease or none, OFF, and the
+// state query.
 inline SetOutput on(std::optional<core::Duration> lease, Output output = Output::heat) {
   return SetOutput{"pad", output, lease};
 }
 inline const SetOutput kOff{"pad", Output::off, std::nullopt};
+inline const core::QueryState kQuery{"pad"};
 
 inline core::DeviceSpec spec(std::string id, core::DeviceRole role = core::DeviceRole::heat,
                              bool sensor = false, bool auto_off = true) {

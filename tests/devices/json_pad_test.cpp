@@ -59,6 +59,27 @@ TEST(JsonPadEncode, BaseAndNoLevel) {
   EXPECT_EQ(d->encode(SetOutput{"pad", Output::cold, 60s})[0].payload, R"({"mode":"off"})");
 }
 
+TEST(JsonPadQuery, AnEmptyObjectOnGet) {
+  EXPECT_EQ(pad()->encode(kQuery), (std::vector<Outgoing>{{"padtimer/pads/back/get", "{}"}}));
+  EXPECT_EQ(pad(DeviceRole::heat, {{"id", "neck"}, {"base", "home/pads"}})->encode(kQuery),
+            (std::vector<Outgoing>{{"home/pads/neck/get", "{}"}}));
+}
+
+TEST(JsonPadQuery, TheStateAnswersIt) {
+  auto d = pad();
+  d->encode(kQuery);
+  const std::string state = "padtimer/pads/back/state";
+  expect_decoded(*d, state,
+                 {{R"({"mode":"heat","temperature":38.5})", "report heat, 38.5 C"},
+                  {R"({"mode":"cold"})", "report cold"},
+                  {R"({"mode":"off"})", "report off"}});
+  const auto decoded = d->decode(state, R"({"mode":"off"})");
+  ASSERT_TRUE(decoded && decoded->events.size() == 1u);
+  EXPECT_TRUE(std::get<core::DeviceReport>(decoded->events[0]).answer);
+  // The query's own topic is a command, never state.
+  EXPECT_FALSE(d->decode("padtimer/pads/back/get", "{}").has_value());
+}
+
 TEST(JsonPadDecode, SubscriptionsStateAndAvailability) {
   auto d = pad();
   EXPECT_EQ(d->subscriptions(), (std::vector<std::string>{"padtimer/pads/back/state",
@@ -93,8 +114,8 @@ TEST(JsonPadDecode, AModeTheRoleCannotDoIsReportedAndFlagged) {
 TEST(JsonPadDecode, OtherTopicsAreNotMine) {
   auto d = pad();
   for (const char* topic :
-       {"padtimer/pads/back/set", "padtimer/pads/back", "padtimer/pads/front/state",
-        "padtimer/pads/back/state/x", "padtimer/status"}) {
+       {"padtimer/pads/back/set", "padtimer/pads/back/get", "padtimer/pads/back",
+        "padtimer/pads/front/state", "padtimer/pads/back/state/x", "padtimer/status"}) {
     EXPECT_FALSE(d->decode(topic, R"({"mode":"off"})").has_value()) << topic;
   }
 }

@@ -94,6 +94,21 @@ TEST(Registry, CommandsAreQos1AndNeverRetained) {
   }
 }
 
+TEST(Registry, EveryFamilyHasAStateQueryThatIsNotItsOwnState) {
+  for (const auto& f : families()) {
+    auto driver = make(f.name, spec_for(f), good_options(f.name));
+    const auto query = driver->encode(core::QueryState{"dev"});
+    ASSERT_EQ(query.size(), 1u) << f.name;
+    EXPECT_EQ(query[0].qos, 1) << f.name;
+    EXPECT_FALSE(query[0].retained) << f.name;
+    EXPECT_TRUE(topic_problem(query[0].topic).empty()) << query[0].topic;
+    // Published by padtimer, not subscribed by it: a query never reads as a report.
+    for (const auto& topic : driver->subscriptions())
+      EXPECT_NE(topic, query[0].topic) << f.name;
+    EXPECT_FALSE(driver->decode(query[0].topic, query[0].payload).has_value()) << f.name;
+  }
+}
+
 TEST(Registry, NoLeaseNoteForDevicesWithoutAutoOff) {
   for (const auto& f : families()) {
     if (!f.supports_auto_off) continue;
@@ -149,6 +164,7 @@ TEST(Registry, RandomPayloadsNeverCrash) {
   for (const auto& f : families()) {
     auto driver = make(f.name, spec_for(f), good_options(f.name));
     driver->encode(core::SetOutput{"dev", core::Output::heat, std::nullopt});  // a pending id
+    driver->encode(core::QueryState{"dev"});  // and one of each method
     for (const auto& topic : driver->subscriptions()) {
       for (int i = 0; i < 3000; ++i) {
         std::string payload;

@@ -77,6 +77,32 @@ TEST(ShellyGen1Encode, RelayCommands) {
       "on");
 }
 
+TEST(ShellyGen1Query, UpdateOnTheDeviceCommandTopic) {
+  EXPECT_EQ(relay()->encode(kQuery),
+            (std::vector<Outgoing>{{"shellies/shelly1-B929CC/command", "update"}}));
+  // The device's command topic, not the relay's: the whole device publishes its state.
+  EXPECT_EQ(relay_with_sensor()->encode(kQuery),
+            (std::vector<Outgoing>{{"shellies/shelly1pm-B929CC/command", "update"}}));
+}
+
+TEST(ShellyGen1Query, TheRelayTopicAnswersIt) {
+  // After "update" the device publishes shellies/<id>/relay/<n>, which the driver already
+  // subscribes to; the query's own topic is never read as state.
+  auto d = relay_with_sensor();
+  const auto query = d->encode(kQuery);
+  ASSERT_EQ(query.size(), 1u);
+  EXPECT_FALSE(d->decode(query[0].topic, query[0].payload).has_value());
+  expect_decoded(*d, "shellies/shelly1pm-B929CC/relay/1",
+                 {{"on", "report heat"}, {"off", "report off"}});
+  const auto decoded = d->decode("shellies/shelly1pm-B929CC/relay/1", "on");
+  ASSERT_TRUE(decoded && decoded->events.size() == 1u);
+  EXPECT_TRUE(std::get<core::DeviceReport>(decoded->events[0]).answer);
+  auto cold = relay(DeviceRole::cold);
+  cold->encode(kQuery);
+  expect_decoded(*cold, "shellies/shelly1-B929CC/relay/0",
+                 {{"on", "report cold"}, {"off", "report off"}});
+}
+
 TEST(ShellyGen1Decode, SubscriptionsAndMessages) {
   auto d = relay_with_sensor();
   EXPECT_EQ(d->subscriptions(),

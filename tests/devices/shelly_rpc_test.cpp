@@ -225,6 +225,105 @@ TEST(ShellyRpcReplies, MalformedReplies) {
   expect_rejected(*d, kReplies, big);
 }
 
+// ---- State query -------------------------------------------------------------------------
+
+const std::string kGetStatus = R"("src":"padtimerd-test","method":"Switch.GetStatus","params":)";
+
+// A Switch.GetStatus result as a Plus 1PM sends it (Shelly Gen2+ API, Switch status).
+std::string status_result(bool output, int id = 0) {
+  return R"("result":{"id":)" + std::to_string(id) + R"(,"source":"init","output":)" +
+         (output ? "true" : "false") +
+         R"(,"apower":0,"voltage":231.2,"current":0,"aenergy":{"total":0},)"
+         R"("temperature":{"tC":41.2,"tF":106.2}})";
+}
+
+TEST(ShellyRpcQuery, SwitchGetStatusForTheConfiguredSwitch) {
+  auto d = shelly();
+  EXPECT_EQ(d->encode(kQuery), requests({R"({"id":1,)" + kGetStatus + R"({"id":0}})"}));
+  EXPECT_EQ(d->encode(kQuery)[0].payload,
+            R"({"id":2,"src":"padtimerd-test","method":"Switch.GetStatus","params":{"id":0}})");
+  // Only the switch: no Temperature.GetStatus, even with a sensor.
+  EXPECT_EQ(shelly_with_sensor()->encode(kQuery),
+            requests({R"({"id":1,)" + kGetStatus + R"({"id":1}})"}));
+}
+
+TEST(ShellyRpcQuery, TheReplysOutputIsAnAnswer) {
+  auto d = shelly();
+  d->encode(kQuery);  // id 1
+  const auto on_reply = d->decode(kReplies, reply(1, status_result(true)));
+  EXPECT_EQ(describe(on_reply), "report heat");
+  ASSERT_TRUE(on_reply && on_reply->events.size() == 1u);
+  const auto& report = std::get<core::DeviceReport>(on_reply->events[0]);
+  EXPECT_EQ(report.device, "pad");
+  EXPECT_TRUE(report.answer);
+  // Answered once: the same id again is ignored.
+  EXPECT_EQ(describe(d->decode(kReplies, reply(1, status_result(false)))), "");
+  d->encode(kQuery);  // id 2
+  EXPECT_EQ(describe(d->decode(kReplies, reply(2, status_result(false)))), "report off");
+
+  auto cold = make("shelly_rpc", spec("pad", DeviceRole::cold), {{"id", kId}, {"switch", "2"}});
+  cold->encode(kQuery);
+  cold->encode(kQuery);
+  EXPECT_EQ(describe(cold->decode(kReplies, reply(1, status_result(true, 2)))), "report cold");
+  EXPECT_EQ(describe(cold->decode(kReplies, reply(2, status_result(false, 2)))), "report off");
+}
+
+TEST(ShellyRpcQuery, ASwitchSetSentAfterTheQueryOvertakesItsReply) {
+  auto d = shelly();
+  d->encode(kQuery);    // id 1
+  d->encode(on(120s));  // id 2: the device runs it after answering the query
+  EXPECT_EQ(describe(d->decode(kReplies, reply(1, status_result(false)))), "");
+  EXPECT_EQ(describe(d->decode(kReplies, reply(2, R"("result":{"was_on":false})"))), "report heat");
+  // A query after a Switch.Set is answered with the state that Set left, and the Set's own
+  // reply still counts: a query does not overtake it.
+  d->encode(kOff);    // id 3
+  d->encode(kQuery);  // id 4
+  EXPECT_EQ(describe(d->decode(kReplies, reply(4, status_result(false)))), "report off");
+  EXPECT_EQ(describe(d->decode(kReplies, reply(3, R"("result":{"was_on":true})"))), "report off");
+}
+
+TEST(ShellyRpcQuery, RepliesAreToldApartByRequestId) {
+  // A Switch.Set reply has was_on, a GetStatus reply has output: each is read as its own
+  // method's, whatever the other fields say.
+  auto d = shelly_with_sensor();
+  d->encode(on(120s));  // Switch.Set 1, Temperature.GetStatus 2
+  d->encode(kQuery);    // Switch.GetStatus 3
+  expect_decoded(*d, kReplies,
+                 {{reply(3, status_result(false, 1)), "report off"},
+                  {reply(2, R"("result":{"id":100,"tC":33.2,"tF":91.8})"), "33.2 C"},
+                  {reply(1, R"("result":{"was_on":false,"output":false})"), "report heat"}});
+  d->encode(kQuery);  // 4
+  EXPECT_EQ(describe(d->decode(kReplies, reply(4, R"("result":{"was_on":true})"))),
+            R"(problem: switch:1 without "output")");
+}
+
+TEST(ShellyRpcQuery, ErrorsAndMalformedResults) {
+  auto d = shelly();
+  d->encode(kQuery);  // 1
+  EXPECT_EQ(
+      describe(d->decode(
+          kReplies,
+          reply(1, R"("error":{"code":-105,"message":"Argument 'id', value 0 not found!"})"))),
+      "problem: Switch.GetStatus failed: Argument 'id', value 0 not found! (code -105)");
+  std::int64_t id = 1;
+  for (const std::string& result :
+       {std::string(R"("result":{"id":0,"source":"init"})"),
+        std::string(R"("result":{"id":0,"output":"on"})"),
+        std::string(R"("result":{"id":0,"output":1})"), std::string(R"("result":{"output":null})"),
+        std::string(R"("result":{"id":1,"output":true})"),
+        std::string(R"("result":{"id":"0","output":true})"), std::string(R"("result":[true])"),
+        std::string(R"("result":true)")}) {
+    d->encode(kQuery);
+    expect_rejected(*d, kReplies, reply(static_cast<int>(++id), result));
+  }
+  d->encode(kQuery);  // 10
+  EXPECT_EQ(describe(d->decode(kReplies, reply(10, R"("result":{"id":3,"output":true})"))),
+            "problem: Switch.GetStatus answered for switch 3, not 0");
+  d->encode(kQuery);  // 11
+  expect_truncations_rejected(*d, kReplies, reply(11, status_result(true)));
+  EXPECT_EQ(describe(d->decode(kReplies, reply(11, status_result(true)))), "report heat");
+}
+
 // ---- Notifications and status ------------------------------------------------------------
 
 TEST(ShellyRpcDecode, Subscriptions) {

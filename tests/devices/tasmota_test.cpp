@@ -1,5 +1,6 @@
-// Tasmota: options, exact commands (PulseTime encoding, rounding, clamping, re-arm without
-// Backlog), every message kind decoded, and malformed payloads on every topic.
+// Tasmota: options, exact commands (PulseTime then Power ON as two plain messages, never a
+// Backlog; PulseTime encoding, rounding, clamping; re-arm with Power ON alone), every message
+// kind decoded, and malformed payloads on every topic.
 #include "devices/tasmota.h"
 
 #include "driver_testing.h"
@@ -16,6 +17,13 @@ std::unique_ptr<Driver> plug(Options options = {{"topic", "pad_plug"}},
 
 std::unique_ptr<Driver> plug_with_sensor() {
   return plug({{"topic", "pad_plug"}, {"sensor", "DS18B20"}}, DeviceRole::heat, true);
+}
+
+// The ON that arms PulseTime: two plain commands, in this order.
+std::vector<Outgoing> pulse_then_on(const std::string& topic, int relay, int pulse) {
+  const std::string n = std::to_string(relay);
+  return {{"cmnd/" + topic + "/PulseTime" + n, std::to_string(pulse)},
+          {"cmnd/" + topic + "/Power" + n, "ON"}};
 }
 
 // ---- Options -----------------------------------------------------------------------------
@@ -87,14 +95,22 @@ TEST(TasmotaEncode, OffIsPowerOff) {
   EXPECT_EQ(d->encode(kOff), (std::vector<Outgoing>{{"cmnd/pad_plug/Power1", "OFF"}}));
 }
 
-TEST(TasmotaEncode, OnArmsPulseTimeAndSwitchesInOneBacklog) {
+TEST(TasmotaEncode, OnIsPulseTimeThenPowerOnAsTwoPlainMessages) {
+  // Not `Backlog PulseTime1 220; Power1 ON`: Tasmota queues a Backlog's entries and runs the
+  // Power ON a SetOption34 delay later, after any plain OFF sent in between (see
+  // devices/tasmota.cpp). Plain commands run in the order they arrive.
   auto d = plug();
-  EXPECT_EQ(d->encode(on(120s)),
-            (std::vector<Outgoing>{{"cmnd/pad_plug/Backlog", "PulseTime1 220; Power1 ON"}}));
-  auto out = d->encode(on(120s));
-  ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].qos, 1);
-  EXPECT_FALSE(out[0].retained);
+  const auto out = d->encode(on(120s));
+  EXPECT_EQ(out, pulse_then_on("pad_plug", 1, 220));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].topic, "cmnd/pad_plug/PulseTime1");
+  EXPECT_EQ(out[0].payload, "220");
+  EXPECT_EQ(out[1].topic, "cmnd/pad_plug/Power1");
+  EXPECT_EQ(out[1].payload, "ON");
+  for (const auto& m : out) {
+    EXPECT_EQ(m.qos, 1) << m.topic;
+    EXPECT_FALSE(m.retained) << m.topic;
+  }
 }
 
 TEST(TasmotaEncode, PulseTimeEncodingBoundariesRoundUp) {
@@ -115,46 +131,58 @@ TEST(TasmotaEncode, PulseTimeEncodingBoundariesRoundUp) {
     EXPECT_EQ(tasmota_pulse_time(c.lease), c.value) << c.lease.count() << " ms";
   }
   auto d = plug();
-  EXPECT_EQ(d->encode(on(11'100ms))[0].payload, "PulseTime1 111; Power1 ON");
-  EXPECT_EQ(d->encode(on(11'200ms))[0].payload, "PulseTime1 112; Power1 ON");
-  EXPECT_EQ(d->encode(on(30h))[0].payload, "PulseTime1 64900; Power1 ON");
+  EXPECT_EQ(d->encode(on(11'100ms)), pulse_then_on("pad_plug", 1, 111));
+  EXPECT_EQ(d->encode(on(11'200ms)), pulse_then_on("pad_plug", 1, 112));
+  EXPECT_EQ(d->encode(on(30h)), pulse_then_on("pad_plug", 1, 64900));
 }
 
 TEST(TasmotaEncode, ReArmIsPlainPowerOnOnceTheDeviceConfirmedThePulseTime) {
   auto d = plug();
-  const std::vector<Outgoing> backlog = {{"cmnd/pad_plug/Backlog", "PulseTime1 220; Power1 ON"}};
   const std::vector<Outgoing> power_on = {{"cmnd/pad_plug/Power1", "ON"}};
-  EXPECT_EQ(d->encode(on(120s)), backlog);
-  EXPECT_EQ(d->encode(on(120s)), backlog);  // not confirmed yet: it may have been lost
+  EXPECT_EQ(d->encode(on(120s)), pulse_then_on("pad_plug", 1, 220));
+  // Not confirmed yet (it may have been lost): both messages again.
+  EXPECT_EQ(d->encode(on(120s)), pulse_then_on("pad_plug", 1, 220));
 
+  // The device answers PulseTime1 220 on its own RESULT, apart from the POWER one; the echo
+  // is no report, only the confirmation.
   EXPECT_EQ(
       describe(d->decode("stat/pad_plug/RESULT", R"({"PulseTime1":{"Set":220,"Remaining":220}})")),
       "");
+  EXPECT_EQ(describe(d->decode("stat/pad_plug/RESULT", R"({"POWER":"ON"})")), "report heat");
   EXPECT_EQ(d->encode(on(120s)), power_on);  // restarts the 120 s PulseTime
   EXPECT_EQ(d->encode(on(120s)), power_on);
   EXPECT_EQ(d->encode(kOff), (std::vector<Outgoing>{{"cmnd/pad_plug/Power1", "OFF"}}));
   EXPECT_EQ(d->encode(on(120s)), power_on);
 
   // A shorter lease near the phase end is a new value.
-  EXPECT_EQ(d->encode(on(45s)),
-            (std::vector<Outgoing>{{"cmnd/pad_plug/Backlog", "PulseTime1 145; Power1 ON"}}));
+  EXPECT_EQ(d->encode(on(45s)), pulse_then_on("pad_plug", 1, 145));
   d->decode("stat/pad_plug/RESULT", R"({"PulseTime1":{"Set":145,"Remaining":145}})");
   EXPECT_EQ(d->encode(on(45s)), power_on);
 
   // After an LWT change the device may have restarted and lost it: write it again.
   EXPECT_EQ(describe(d->decode("tele/pad_plug/LWT", "Online")), "online");
-  EXPECT_EQ(d->encode(on(45s)),
-            (std::vector<Outgoing>{{"cmnd/pad_plug/Backlog", "PulseTime1 145; Power1 ON"}}));
+  EXPECT_EQ(d->encode(on(45s)), pulse_then_on("pad_plug", 1, 145));
+}
+
+TEST(TasmotaEncode, TheOldBacklogEchoStillConfirms) {
+  // One RESULT with both keys (what a Backlog's entries could add up to): still read.
+  auto d = plug();
+  d->encode(on(120s));
+  EXPECT_EQ(describe(d->decode("stat/pad_plug/RESULT",
+                               R"({"PulseTime1":{"Set":220,"Remaining":220},"POWER1":"ON"})")),
+            "report heat");
+  EXPECT_EQ(d->encode(on(120s)), (std::vector<Outgoing>{{"cmnd/pad_plug/Power1", "ON"}}));
 }
 
 TEST(TasmotaEncode, OnWithoutLeaseClearsAnyPulseTime) {
   auto d = plug();
-  const std::vector<Outgoing> clear = {{"cmnd/pad_plug/Backlog", "PulseTime1 0; Power1 ON"}};
+  const std::vector<Outgoing> clear = pulse_then_on("pad_plug", 1, 0);
+  EXPECT_EQ(clear[0].payload, "0");
   EXPECT_EQ(d->encode(on(std::nullopt)), clear);  // unknown: a value may be left in flash
   d->decode("stat/pad_plug/RESULT", R"({"PulseTime1":{"Set":0,"Remaining":0}})");
   EXPECT_EQ(d->encode(on(std::nullopt)), (std::vector<Outgoing>{{"cmnd/pad_plug/Power1", "ON"}}));
   // A lease after that sets it again; clearing after the lease clears it again.
-  EXPECT_EQ(d->encode(on(120s))[0].payload, "PulseTime1 220; Power1 ON");
+  EXPECT_EQ(d->encode(on(120s)), pulse_then_on("pad_plug", 1, 220));
   d->decode("stat/pad_plug/RESULT", R"({"PulseTime1":{"Set":220,"Remaining":220}})");
   EXPECT_EQ(d->encode(on(std::nullopt)), clear);
 }
@@ -162,17 +190,89 @@ TEST(TasmotaEncode, OnWithoutLeaseClearsAnyPulseTime) {
 TEST(TasmotaEncode, RelayNumberIsInEveryCommand) {
   auto d = plug({{"topic", "strip"}, {"relay", "3"}});
   EXPECT_EQ(d->encode(kOff), (std::vector<Outgoing>{{"cmnd/strip/Power3", "OFF"}}));
-  EXPECT_EQ(d->encode(on(2s)),
-            (std::vector<Outgoing>{{"cmnd/strip/Backlog", "PulseTime3 20; Power3 ON"}}));
+  EXPECT_EQ(d->encode(on(2s)), pulse_then_on("strip", 3, 20));
   d->decode("stat/strip/RESULT", R"({"PulseTime3":{"Set":20,"Remaining":20}})");
   EXPECT_EQ(d->encode(on(2s)), (std::vector<Outgoing>{{"cmnd/strip/Power3", "ON"}}));
 }
 
 TEST(TasmotaEncode, ColdPlugSwitchesOnForColdAndNeverForHeat) {
   auto d = plug({{"topic", "ice"}}, DeviceRole::cold);
-  EXPECT_EQ(d->encode(SetOutput{"pad", Output::cold, 60s})[0].payload, "PulseTime1 160; Power1 ON");
+  EXPECT_EQ(d->encode(SetOutput{"pad", Output::cold, 60s}), pulse_then_on("ice", 1, 160));
   EXPECT_EQ(d->encode(SetOutput{"pad", Output::heat, 60s}),
             (std::vector<Outgoing>{{"cmnd/ice/Power1", "OFF"}}));
+}
+
+TEST(TasmotaEncode, NeverSendsABacklog) {
+  // Whatever the lease, relay, role or what the device has confirmed: one command per
+  // message, never on cmnd/<topic>/Backlog and never a ';' list, so none is queued.
+  for (const char* relay : {"1", "2", "8"}) {
+    for (DeviceRole role : {DeviceRole::heat, DeviceRole::cold}) {
+      auto d = plug({{"topic", "p"}, {"relay", relay}}, role);
+      const Output on_output = role == DeviceRole::cold ? Output::cold : Output::heat;
+      std::vector<Outgoing> all;
+      auto add = [&](std::vector<Outgoing> out) { all.insert(all.end(), out.begin(), out.end()); };
+      for (std::optional<core::Duration> lease :
+           {std::optional<core::Duration>{}, std::optional<core::Duration>{100ms},
+            std::optional<core::Duration>{120s}, std::optional<core::Duration>{30h}}) {
+        add(d->encode(SetOutput{"pad", on_output, lease}));
+        add(d->encode(SetOutput{"pad", on_output, lease}));
+        const std::string n = relay;
+        const int pulse = lease ? tasmota_pulse_time(*lease) : 0;
+        d->decode("stat/p/RESULT", R"({"PulseTime)" + n + R"(":{"Set":)" + std::to_string(pulse) +
+                                       R"(,"Remaining":0}})");
+        add(d->encode(SetOutput{"pad", on_output, lease}));
+        add(d->encode(kOff));
+        add(d->encode(kQuery));
+        d->decode("tele/p/LWT", "Online");
+      }
+      ASSERT_FALSE(all.empty());
+      for (const auto& m : all) {
+        EXPECT_EQ(m.topic.find("Backlog"), std::string::npos) << m.topic;
+        EXPECT_EQ(m.payload.find(';'), std::string::npos) << m.payload;
+        EXPECT_EQ(m.qos, 1) << m.topic;
+        EXPECT_FALSE(m.retained) << m.topic;
+      }
+    }
+  }
+}
+
+// ---- State query -------------------------------------------------------------------------
+
+TEST(TasmotaQuery, PowerWithAnEmptyPayloadAsksForTheRelayState) {
+  EXPECT_EQ(plug()->encode(kQuery), (std::vector<Outgoing>{{"cmnd/pad_plug/Power1", ""}}));
+  EXPECT_EQ(plug({{"topic", "strip"}, {"relay", "3"}})->encode(kQuery),
+            (std::vector<Outgoing>{{"cmnd/strip/Power3", ""}}));
+}
+
+TEST(TasmotaQuery, TheReplyIsAnAnswerOnOff) {
+  // Tasmota answers an empty Power<n> with the same two messages as a Power command:
+  // RESULT {"POWER":..} (single relay; "POWER<n>" on a multi-relay plug) and POWER<n>.
+  auto d = plug();
+  d->encode(kQuery);
+  expect_decoded(*d, "stat/pad_plug/RESULT",
+                 {{R"({"POWER":"ON"})", "report heat"}, {R"({"POWER":"OFF"})", "report off"}});
+  expect_decoded(*d, "stat/pad_plug/POWER", {{"ON", "report heat"}, {"OFF", "report off"}});
+  const auto decoded = d->decode("stat/pad_plug/RESULT", R"({"POWER":"ON"})");
+  ASSERT_TRUE(decoded && decoded->events.size() == 1u);
+  const auto& report = std::get<core::DeviceReport>(decoded->events[0]);
+  EXPECT_EQ(report.device, "pad");
+  EXPECT_EQ(report.output, Output::heat);
+  EXPECT_TRUE(report.answer);
+
+  auto strip = plug({{"topic", "strip"}, {"relay", "3"}}, DeviceRole::cold);
+  strip->encode(kQuery);
+  expect_decoded(*strip, "stat/strip/RESULT",
+                 {{R"({"POWER3":"ON"})", "report cold"}, {R"({"POWER3":"OFF"})", "report off"}});
+  expect_decoded(*strip, "stat/strip/POWER3", {{"ON", "report cold"}, {"OFF", "report off"}});
+}
+
+TEST(TasmotaQuery, AQueryLeavesTheConfirmedPulseTimeAlone) {
+  auto d = plug();
+  d->encode(on(120s));
+  d->decode("stat/pad_plug/RESULT", R"({"PulseTime1":{"Set":220,"Remaining":220}})");
+  EXPECT_EQ(d->encode(kQuery), (std::vector<Outgoing>{{"cmnd/pad_plug/Power1", ""}}));
+  d->decode("stat/pad_plug/RESULT", R"({"POWER":"ON"})");
+  EXPECT_EQ(d->encode(on(120s)), (std::vector<Outgoing>{{"cmnd/pad_plug/Power1", "ON"}}));
 }
 
 // ---- Messages ----------------------------------------------------------------------------
@@ -250,9 +350,9 @@ TEST(TasmotaDecode, SensorTemperatureInCelsiusOrFahrenheit) {
 TEST(TasmotaDecode, OtherTopicsAreNotMine) {
   auto d = plug();
   for (const char* topic :
-       {"cmnd/pad_plug/Power1", "cmnd/pad_plug/Backlog", "stat/other/RESULT",
-        "stat/pad_plug2/RESULT", "stat/pad_plug/RESULT/x", "tele/pad_plug/SENSOR",
-        "stat/pad_plug/POWER2", "pad_plug/RESULT", ""}) {
+       {"cmnd/pad_plug/Power1", "cmnd/pad_plug/PulseTime1", "cmnd/pad_plug/Backlog",
+        "stat/other/RESULT", "stat/pad_plug2/RESULT", "stat/pad_plug/RESULT/x",
+        "tele/pad_plug/SENSOR", "stat/pad_plug/POWER2", "pad_plug/RESULT", ""}) {
     EXPECT_FALSE(d->decode(topic, R"({"POWER":"ON"})").has_value()) << topic;
   }
 }

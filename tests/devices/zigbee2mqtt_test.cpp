@@ -83,6 +83,34 @@ TEST(Zigbee2MqttEncode, StatePropertyAndNoOnTime) {
   EXPECT_EQ(d->encode(kOff)[0].payload, R"({"state_l2":"OFF"})");
 }
 
+TEST(Zigbee2MqttQuery, GetWithAnEmptyState) {
+  EXPECT_EQ(plug()->encode(kQuery),
+            (std::vector<Outgoing>{{"zigbee2mqtt/bedroom/heat plug/get", R"({"state":""})"}}));
+  EXPECT_EQ(plug_with_sensor()->encode(kQuery),
+            (std::vector<Outgoing>{{"z2m/home/pad/get", R"({"state":""})"}}));
+  // One outlet of a multi-outlet plug: its own state property is the one read.
+  EXPECT_EQ(plug({{"name", "strip"}, {"state_property", "state_l2"}})->encode(kQuery),
+            (std::vector<Outgoing>{{"zigbee2mqtt/strip/get", R"({"state_l2":""})"}}));
+}
+
+TEST(Zigbee2MqttQuery, TheDeviceStateAnswersIt) {
+  // Zigbee2MQTT publishes the state it read on <base>/<name>.
+  auto d = plug();
+  d->encode(kQuery);
+  expect_decoded(*d, "zigbee2mqtt/bedroom/heat plug",
+                 {{R"({"state":"ON","linkquality":87})", "report heat"},
+                  {R"({"state":"OFF","linkquality":87})", "report off"}});
+  const auto decoded = d->decode("zigbee2mqtt/bedroom/heat plug", R"({"state":"OFF"})");
+  ASSERT_TRUE(decoded && decoded->events.size() == 1u);
+  EXPECT_TRUE(std::get<core::DeviceReport>(decoded->events[0]).answer);
+  auto strip =
+      plug({{"name", "strip"}, {"state_property", "state_l2"}}, spec("pad", DeviceRole::cold));
+  strip->encode(kQuery);
+  expect_decoded(*strip, "zigbee2mqtt/strip",
+                 {{R"({"state_l1":"OFF","state_l2":"ON"})", "report cold"},
+                  {R"({"state_l2":"OFF"})", "report off"}});
+}
+
 TEST(Zigbee2MqttDecode, SubscriptionsStateAndTemperature) {
   auto d = plug_with_sensor();
   EXPECT_EQ(d->subscriptions(),

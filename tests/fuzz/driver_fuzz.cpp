@@ -3,9 +3,10 @@
 //
 // Input: messages as in fuzz_support.h, on the topics the driver subscribes to (see
 // make_driver below for each device's settings). A topic line "!heat", "!cold" or "!off"
-// is not a message but an engine command the driver encodes (payload ignored): the Shelly
-// RPC driver only takes replies to requests it has sent, and Tasmota's re-arm depends on
-// the PulseTime the device confirmed, so commands and messages interleave.
+// is not a message but an engine command the driver encodes (payload ignored), and
+// "!query" the state query: the Shelly RPC driver only takes replies to requests it has
+// sent (Switch.Set, Switch.GetStatus, Temperature.GetStatus), and Tasmota's re-arm depends
+// on the PulseTime the device confirmed, so commands and messages interleave.
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -112,6 +113,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::optional<core::Duration> lease;
         if (output != core::Output::off && driver->device().auto_off) lease = 120s;
         check_encoded(driver->encode(core::SetOutput{kDeviceId, output, lease}));
+        continue;
+      }
+      if (topic == "!query") {
+        const auto query = driver->encode(core::QueryState{kDeviceId});
+        check_encoded(query);
+        for (const auto& m : query) {
+          check(!driver->decode(m.topic, m.payload).has_value(),
+                "the state query is read back as the device's own message");
+        }
         continue;
       }
       const auto decoded = driver->decode(topic, payload);

@@ -85,11 +85,11 @@ TEST(MakeDevice, DefaultsComeFromTheName) {
   EXPECT_EQ(s->subscriptions(), Strings{"lb_cold/rpc"});
   EXPECT_EQ(s->role(), Role::cold);
   auto g = testing::make("shelly_gen1:g1");
-  EXPECT_EQ(g->subscriptions(), Strings{"shellies/g1/relay/0/command"});
+  EXPECT_EQ(g->subscriptions(), (Strings{"shellies/g1/relay/0/command", "shellies/g1/command"}));
   auto z = testing::make("zigbee2mqtt:z");
   EXPECT_EQ(z->subscriptions(), (Strings{"zigbee2mqtt/z/set", "zigbee2mqtt/z/get"}));
   auto p = testing::make("json_pad:p");
-  EXPECT_EQ(p->subscriptions(), Strings{"padtimer/pads/p/set"});
+  EXPECT_EQ(p->subscriptions(), (Strings{"padtimer/pads/p/set", "padtimer/pads/p/get"}));
   EXPECT_EQ(p->family(), "json_pad");
 }
 

@@ -201,7 +201,8 @@ TEST(Device, TelemetryKeepsItsPeriodWithoutDrift) {
   d->handle_timeout(at(55));
   EXPECT_DOUBLE_EQ(testing::seconds_of(d->next_deadline()), 60.0);
   // A timer that comes first is the deadline.
-  d->handle("cmnd/t/Backlog", "PulseTime1 30;Power1 ON", at(56));
+  d->handle("cmnd/t/PulseTime1", "30", at(56));
+  d->handle("cmnd/t/Power1", "ON", at(56));
   EXPECT_DOUBLE_EQ(testing::seconds_of(d->next_deadline()), 59.0);
   // Early: nothing to do.
   auto r = d->handle_timeout(at(57));

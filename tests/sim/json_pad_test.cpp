@@ -19,7 +19,8 @@ using Strings = std::vector<std::string>;
 TEST(JsonPad, SetIsAnsweredWithTheState) {
   auto d = make("json_pad:pad,id=lower_back");
   EXPECT_EQ(d->role(), Role::dual);
-  EXPECT_EQ(d->subscriptions(), Strings{"padtimer/pads/lower_back/set"});
+  EXPECT_EQ(d->subscriptions(),
+            (Strings{"padtimer/pads/lower_back/set", "padtimer/pads/lower_back/get"}));
   auto r = d->handle("padtimer/pads/lower_back/set", R"({"mode":"heat"})", at(0));
   EXPECT_EQ(payloads(r, "padtimer/pads/lower_back/state"),
             Strings{R"({"mode":"heat","temperature":22})"});
@@ -79,6 +80,37 @@ TEST(JsonPad, StateEveryTelemetryPeriodEvenWithoutASensor) {
   auto r = run_until(*d, 10);
   EXPECT_EQ(payloads(r, "padtimer/pads/p/state"),
             (Strings{R"({"mode":"off"})", R"({"mode":"off"})"}));
+}
+
+TEST(JsonPad, GetPublishesTheStateAndChangesNothing) {
+  auto d = make("json_pad:p");
+  auto r = d->handle("padtimer/pads/p/get", "{}", at(0));
+  EXPECT_EQ(payloads(r, "padtimer/pads/p/state"), Strings{R"({"mode":"off","temperature":22})"});
+  EXPECT_TRUE(r.lines.empty());
+  EXPECT_FALSE(r.physical_changed);
+
+  d->handle("padtimer/pads/p/set", R"({"mode":"cold","auto_off":100})", at(0));
+  r = d->handle("padtimer/pads/p/get", "{}", at(10));
+  EXPECT_EQ(payloads(r, "padtimer/pads/p/state"), Strings{R"({"mode":"cold","temperature":17})"});
+  EXPECT_EQ(r.publish.size(), 1u);
+  EXPECT_TRUE(r.lines.empty());
+  EXPECT_EQ(d->output(), Output::cold);
+  EXPECT_DOUBLE_EQ(d->auto_off_remaining(at(10).mono)->count(), 90.0);  // not restarted
+  // Whatever the payload: the pad ignores it.
+  r = d->handle("padtimer/pads/p/get", "", at(20));
+  EXPECT_EQ(payloads(r, "padtimer/pads/p/state"), Strings{R"({"mode":"cold","temperature":12})"});
+  // Once its auto_off has run out, the query says so.
+  run_until(*d, 100);
+  r = d->handle("padtimer/pads/p/get", "{}", at(101));
+  auto state = testing::parse_json(payloads(r, "padtimer/pads/p/state").at(0));
+  EXPECT_EQ(*state.find("mode"), json::Value("off"));
+}
+
+TEST(JsonPad, AGetToASilentPadIsNotAnswered) {
+  auto d = make("json_pad:p,fault=silent");
+  auto r = d->handle("padtimer/pads/p/get", "{}", at(0));
+  EXPECT_TRUE(r.publish.empty());
+  EXPECT_EQ(r.lines, Strings{"silent, ignored padtimer/pads/p/get"});
 }
 
 TEST(JsonPad, AvailabilityIsTheLastWill) {

@@ -18,7 +18,8 @@ using Strings = std::vector<std::string>;
 
 TEST(ShellyGen1, CommandsAreAnsweredWithTheRelayState) {
   auto d = make("shelly_gen1:g,id=shelly1-AABB,relay=1");
-  EXPECT_EQ(d->subscriptions(), Strings{"shellies/shelly1-AABB/relay/1/command"});
+  EXPECT_EQ(d->subscriptions(),
+            (Strings{"shellies/shelly1-AABB/relay/1/command", "shellies/shelly1-AABB/command"}));
   auto r = d->handle("shellies/shelly1-AABB/relay/1/command", "on", at(0));
   EXPECT_EQ(payloads(r, "shellies/shelly1-AABB/relay/1"), Strings{"on"});
   EXPECT_EQ(d->output(), Output::heat);
@@ -68,6 +69,35 @@ TEST(ShellyGen1, TelemetryHasTheRelayAndTheExternalSensor) {
   r = run_until(*none, 10);
   EXPECT_EQ(payloads(r, "shellies/n/relay/0"), Strings{"off"});
   EXPECT_EQ(r.publish.size(), 1u);
+}
+
+TEST(ShellyGen1, UpdatePublishesTheStateAndChangesNothing) {
+  auto d = make("shelly_gen1:g,id=shelly1-AABB,sensor=2,auto_off=20m");
+  auto r = d->handle("shellies/shelly1-AABB/command", "update", at(0));
+  EXPECT_EQ(payloads(r, "shellies/shelly1-AABB/relay/0"), Strings{"off"});
+  EXPECT_EQ(payloads(r, "shellies/shelly1-AABB/ext_temperature/2"), Strings{"22"});
+  EXPECT_EQ(r.publish.size(), 2u);
+  EXPECT_TRUE(r.lines.empty());
+
+  d->handle("shellies/shelly1-AABB/relay/0/command", "on", at(0));
+  r = d->handle("shellies/shelly1-AABB/command", "update", at(600));
+  EXPECT_EQ(payloads(r, "shellies/shelly1-AABB/relay/0"), Strings{"on"});
+  EXPECT_TRUE(r.lines.empty());
+  EXPECT_EQ(d->output(), Output::heat);
+  EXPECT_DOUBLE_EQ(d->auto_off_remaining(at(600).mono)->count(), 600.0);  // not restarted
+  run_until(*d, 1200);
+  r = d->handle("shellies/shelly1-AABB/command", "update", at(1201));
+  EXPECT_EQ(payloads(r, "shellies/shelly1-AABB/relay/0"), Strings{"off"});
+}
+
+TEST(ShellyGen1, OnlyUpdateIsSimulatedOnTheDeviceCommandTopic) {
+  auto d = make("shelly_gen1:g");
+  for (const char* payload : {"announce", "update_fw", "UPDATE", "", "on"}) {
+    auto r = d->handle("shellies/g/command", payload, at(0));
+    EXPECT_TRUE(r.publish.empty()) << payload;
+    EXPECT_TRUE(has_line(r, "ignored shellies/g/command: only update is simulated")) << payload;
+  }
+  EXPECT_EQ(d->output(), Output::off);
 }
 
 TEST(ShellyGen1, AvailabilityIsOnlineTrueFalse) {

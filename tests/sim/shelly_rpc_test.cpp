@@ -132,6 +132,49 @@ TEST(ShellyRpc, ToggleAndStatusMethods) {
   EXPECT_TRUE(v.find("result")->find("temperature:100"));
 }
 
+std::string get_status(int switch_id = 0, int id = 5) {
+  return json::Value::object({{"id", id},
+                              {"src", "padtimerd"},
+                              {"method", "Switch.GetStatus"},
+                              {"params", json::Value::object({{"id", switch_id}})}})
+      .dump();
+}
+
+TEST(ShellyRpc, SwitchGetStatusAnswersTheOutputAndChangesNothing) {
+  auto d = make("shelly_rpc:s,id=plus");
+  auto r = d->handle("plus/rpc", get_status(), at(0));
+  EXPECT_EQ(payloads(r, "padtimerd/rpc"),
+            Strings{R"({"id":5,"src":"plus","dst":"padtimerd",)"
+                    R"("result":{"id":0,"source":"MQTT","output":false}})"});
+  EXPECT_EQ(r.publish.size(), 1u);  // no NotifyStatus: nothing changed
+  EXPECT_TRUE(r.lines.empty());
+
+  d->handle("plus/rpc", set(true, 60), at(10));
+  r = d->handle("plus/rpc", get_status(0, 6), at(40));
+  EXPECT_EQ(payloads(r, "padtimerd/rpc"),
+            Strings{R"({"id":6,"src":"plus","dst":"padtimerd","result":{"id":0,"source":"MQTT",)"
+                    R"("output":true,"timer_started_at":1800000010,"timer_duration":60}})"});
+  EXPECT_EQ(r.publish.size(), 1u);
+  EXPECT_EQ(d->output(), Output::heat);
+  EXPECT_DOUBLE_EQ(d->auto_off_remaining(at(40).mono)->count(), 30.0);  // not restarted
+
+  run_until(*d, 70);
+  r = d->handle("plus/rpc", get_status(0, 7), at(71));
+  EXPECT_EQ(*parse_json(payloads(r, "padtimerd/rpc").at(0)).find("result")->find("output"),
+            json::Value(false));
+}
+
+TEST(ShellyRpc, SwitchGetStatusForAnotherSwitchIsAnError) {
+  auto d = make("shelly_rpc:s,switch=1");
+  auto r = d->handle("s/rpc", get_status(0), at(0));
+  EXPECT_EQ(payloads(r, "padtimerd/rpc"),
+            Strings{R"({"id":5,"src":"s","dst":"padtimerd","error":{"code":-105,)"
+                    R"("message":"Argument 'id', value 0 not found!"}})"});
+  r = d->handle("s/rpc", get_status(1), at(0));
+  EXPECT_EQ(*parse_json(payloads(r, "padtimerd/rpc").at(0)).find("result")->find("id"),
+            json::Value(1));
+}
+
 TEST(ShellyRpc, BadRequestsGetErrorRepliesAndChangeNothing) {
   auto d = make("shelly_rpc:s");
   auto error_of = [&](const std::string& frame) {
@@ -207,6 +250,10 @@ TEST(ShellyRpc, WeldedRelayReportsWasOnAndStaysOn) {
   EXPECT_TRUE(payloads(r, "s/events/rpc").empty());
   EXPECT_EQ(r.lines, Strings{"relay welded, stays ON (heat), told OFF"});
   EXPECT_EQ(d->output(), Output::heat);
+  // Asked, it tells the truth: still ON.
+  r = d->handle("s/rpc", get_status(), at(11));
+  EXPECT_EQ(*parse_json(payloads(r, "padtimerd/rpc").at(0)).find("result")->find("output"),
+            json::Value(true));
 }
 
 TEST(ShellyRpc, AvailabilityIsOnlineTrueFalse) {

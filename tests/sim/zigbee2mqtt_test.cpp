@@ -33,6 +33,21 @@ TEST(Zigbee2Mqtt, SetIsEchoedAsTheDeviceState) {
   EXPECT_TRUE(r.lines.empty());
 }
 
+TEST(Zigbee2Mqtt, GetPublishesTheStateAndChangesNothing) {
+  auto d = make("zigbee2mqtt:z,name=lb_plug");
+  auto r = d->handle("zigbee2mqtt/lb_plug/get", R"({"state":""})", at(0));
+  EXPECT_EQ(payloads(r, "zigbee2mqtt/lb_plug"),
+            Strings{R"({"state":"OFF","linkquality":120,"temperature":22})"});
+  EXPECT_TRUE(r.lines.empty());
+  d->handle("zigbee2mqtt/lb_plug/set", R"({"state":"ON","on_time":300})", at(0));
+  r = d->handle("zigbee2mqtt/lb_plug/get", R"({"state":""})", at(100));
+  EXPECT_EQ(payloads(r, "zigbee2mqtt/lb_plug"),
+            Strings{R"({"state":"ON","linkquality":120,"temperature":41})"});
+  EXPECT_EQ(r.publish.size(), 1u);
+  EXPECT_TRUE(r.lines.empty());
+  EXPECT_DOUBLE_EQ(d->auto_off_remaining(at(100).mono)->count(), 200.0);  // not restarted
+}
+
 TEST(Zigbee2Mqtt, OnTimeSwitchesOffAfterThatManySeconds) {
   auto d = make("zigbee2mqtt:z,base=z2m");
   auto r = d->handle("z2m/z/set", R"({"state":"ON","on_time":300})", at(0));

@@ -735,5 +735,147 @@ TEST(Store, EverySessionCommittedBeforeSigkillSurvives) {
   }
 }
 
+// ---- The engine's safety record ------------------------------------------------------
+
+namespace safety {
+
+core::ZoneSafety record(const std::string& zone, WallTime at) {
+  core::ZoneSafety r;
+  r.zone = zone;
+  r.at = at;
+  r.at_mono = core::MonoTime{} + 5h;
+  r.day = core::local_day(at, 0min);
+  return r;
+}
+
+core::Now at(WallTime wall, core::MonoTime mono = core::MonoTime{} + 6h) {
+  return core::Now{mono, wall, 0min};
+}
+
+}  // namespace safety
+
+TEST(StoreSafety, ALatchedFaultSurvivesReopening) {
+  TempDir dir;
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  {
+    Store store = open_ok(dir.path());
+    core::ZoneSafety r = safety::record("lower_back", t);
+    r.fault = core::Reason::heatup_failed;
+    r.fault_message = "lb_heat warmed by 0.2 °C in 3 min";
+    store.save_safety(r, "boot-a");
+  }
+  Store store = open_ok(dir.path());
+  auto history = store.load_history(safety::at(t + 2h), {"boot-b", {}});
+  const core::ZoneHistory* h = find(history, "lower_back");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->fault, core::Reason::heatup_failed);
+  EXPECT_EQ(h->fault_message, "lb_heat warmed by 0.2 °C in 3 min");
+  // Reset: the next record says ok, and nothing is latched any more.
+  store.save_safety(safety::record("lower_back", t + 3h), "boot-b");
+  history = store.load_history(safety::at(t + 4h), {"boot-b", {}});
+  EXPECT_EQ(find(history, "lower_back")->fault, core::Reason::ok);
+}
+
+TEST(StoreSafety, TheRestCountsFromThePadsLastMomentOnAndMonotonicTimeOnlyOnTheSameClock) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  record_session(store, "lower_back", t, 20min, 10min);  // ended 8:35
+  core::ZoneSafety r = safety::record("lower_back", t + 1h);
+  r.rest_from = t + 1h;  // a pad confirmed OFF at 9:00
+  r.rest_from_mono = core::MonoTime{} + 5h;
+  store.save_safety(r, "boot-a");
+  auto history = store.load_history(safety::at(t + 90min), {"boot-a", {}});
+  const core::ZoneHistory* h = find(history, "lower_back");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->last_session_end, t + 1h);
+  EXPECT_EQ(h->last_session_end_mono, core::MonoTime{} + 5h);
+  history = store.load_history(safety::at(t + 90min), {"boot-b", {}});
+  EXPECT_FALSE(find(history, "lower_back")->last_session_end_mono.has_value());
+}
+
+TEST(StoreSafety, APadCommandedOnAtACrashRanOnForALeaseAfterTheLastHeartbeat) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  store.set_run_on_after_death(30s + 2min + 10s);
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  core::ZoneSafety r = safety::record("lower_back", t);
+  r.exposure = 5min;
+  r.maybe_on.push_back({"lb_heat", true, t + 2min + 10s});
+  r.session = true;
+  store.save_safety(r, "boot-a");
+  store.heartbeat(t + 4min);  // the last sign of life; then kill -9
+  auto history = store.load_history(safety::at(t + 1h), {"boot-b", {}});
+  const core::ZoneHistory* h = find(history, "lower_back");
+  ASSERT_NE(h, nullptr);
+  // Re-armed until 8:04 at the latest, then its lease: OFF by 8:06:40.
+  EXPECT_EQ(h->last_session_end, t + 4min + 2min + 40s);
+  EXPECT_EQ(h->exposure, 5min + 6min + 40s);
+  EXPECT_TRUE(h->maybe_on.empty());
+}
+
+TEST(StoreSafety, APadWithoutAutoOffStaysMaybeOnUntilItConfirmsOff) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  core::ZoneSafety r = safety::record("shoulder", t);
+  r.exposure = 20min;
+  r.maybe_on.push_back({"sh_pad", false, std::nullopt});
+  store.save_safety(r, "boot-a");
+  auto history = store.load_history(safety::at(t + 10min), {"boot-b", {}});
+  const core::ZoneHistory* h = find(history, "shoulder");
+  ASSERT_NE(h, nullptr);
+  ASSERT_EQ(h->maybe_on.size(), 1u);
+  EXPECT_EQ(h->maybe_on[0].device, "sh_pad");
+  EXPECT_FALSE(h->maybe_on[0].until.has_value());
+  EXPECT_EQ(h->exposure, 30min);  // it may have heated all the while padtimer was away
+}
+
+TEST(StoreSafety, ExposureIsTheLargerOfTheSessionsAndTheEnginesCount) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  record_session(store, "lower_back", t, 20min, 10min);  // 30 min commanded
+  core::ZoneSafety r = safety::record("lower_back", t + 40min);
+  r.exposure = 31min;  // ON a little longer than commanded: OFF confirmed late
+  store.save_safety(r, "boot-a");
+  r.at += 1min;
+  r.exposure = 0min;  // a later record of another day never lowers this day's count
+  r.day += 1;
+  store.save_safety(r, "boot-a");
+  auto history = store.load_history(t + 2h, 0min);
+  EXPECT_EQ(find(history, "lower_back")->exposure, 31min);
+}
+
+TEST(StoreSafety, ExposureCountsTheSessionsOfTheLocalDayAcrossTheEndOfDst) {
+  // Europe/Berlin, 2026-10-25: at 03:00 CEST (+2) clocks go back to 02:00 CET (+1). A
+  // session at 00:30 local (22:30 UTC the day before, +2) belongs to the 25th.
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  record_session(store, "lower_back", utc(2026, 10, 24, 22, 30), 20min, 10min);
+  auto berlin = [](WallTime w) { return w < utc(2026, 10, 25, 1, 0) ? 120min : 60min; };
+  core::Now evening{core::MonoTime{}, utc(2026, 10, 25, 19, 0), 60min};
+  auto history = store.load_history(evening, {"", berlin});
+  EXPECT_EQ(find(history, "lower_back")->exposure, 30min);
+}
+
+TEST(StoreSafety, TheLatestRecordReplacesThePadsThatMayBeOn) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  core::ZoneSafety r = safety::record("shoulder", t);
+  r.maybe_on.push_back({"sh_pad", true, std::nullopt});
+  store.save_safety(r, "boot-a");
+  r.at += 1min;
+  r.maybe_on.clear();
+  r.rest_from = r.at;
+  store.save_safety(r, "boot-a");
+  auto history = store.load_history(safety::at(t + 5min), {"boot-a", {}});
+  const core::ZoneHistory* h = find(history, "shoulder");
+  ASSERT_NE(h, nullptr);
+  EXPECT_TRUE(h->maybe_on.empty());
+  EXPECT_EQ(h->last_session_end, t + 1min);
+}
+
 }  // namespace
 }  // namespace padtimer::store
