@@ -77,11 +77,12 @@ void EngineHost::reconfigure(core::EngineConfig config, Drivers drivers,
   drain();
   // A device gone from the configuration is told OFF once more by its old driver: the new
   // engine will never speak to it, and it may not have confirmed its last OFF.
+  std::set<std::string_view> kept;
+  for (const core::DeviceSpec& d : config.devices)
+    kept.insert(d.id);
   for (const auto& driver : drivers_) {
     const std::string& id = driver->device().id;
-    bool kept = std::any_of(config.devices.begin(), config.devices.end(),
-                            [&](const core::DeviceSpec& d) { return d.id == id; });
-    if (kept) continue;
+    if (kept.contains(id)) continue;
     if (!engine_->confirmed(id) || engine_->commanded(id) != core::Output::off) {
       spdlog::warn("{}: removed from the configuration before it confirmed OFF; told OFF again",
                    id);

@@ -977,12 +977,7 @@ TEST(EngineInterlock, HeatAndColdAreNeverCommandedOnTogether) {
 TEST(EngineInterlock, RestAndColdWaitForHeatOffConfirmedAcrossABrokerOutage) {
   // The rest between heat and cold counts from heat's confirmed OFF, not from the OFF that
   // went nowhere: a plug without a confirmed OFF may be heating all along.
-  EngineConfig c = standard_config();
-  c.safety.broker_grace = 10min;
-  c.safety.phase_rest = 2min;
-  c.routines.push_back(
-      {"hrc", {{PhaseKind::heat, 15min}, {PhaseKind::rest, 2min}, {PhaseKind::cold, 10min}}});
-  Sim s(c);
+  Sim s(heat_rest_cold_config());
   MonoTime t0 = s.now().mono;
   std::size_t from = s.mark();
   ASSERT_TRUE(s.request(Action::start, "lower_back", "hrc").ok);

@@ -2,6 +2,7 @@
 // a wall clock corrected. Each test reproduces one way the engine used to break there.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,18 @@ std::vector<ZoneHistory> restart_history(const World& w, const Now& now, bool sa
 
 // ---- A device that reboots or reconnects ------------------------------------------------
 
+// `routine` runs on `zone` for `after`; then `device` falls silent and says it is online
+// again (live). Returns the log position from just before that `online`.
+std::size_t reconnect_silent(World& w, const std::string& zone, const std::string& routine,
+                             Duration after, const std::string& device) {
+  if (!w.request(Action::start, zone, routine).ok) throw std::logic_error("start refused");
+  w.advance(after);
+  w.silent = {device};
+  std::size_t from = w.mark();
+  w.send(DeviceAvailability{device, true});
+  return from;
+}
+
 // Mid-heat, lb_heat loses power and reboots OFF within the broker's keep-alive: no will
 // reaches padtimer. It says `online` (live) and its state `off` (a status), in either order.
 TEST(EngineSeams, APadThatRebootsOffIsNeverSwitchedBackOn) {
@@ -83,11 +96,7 @@ TEST(EngineSeams, APadThatRebootsOffIsNeverSwitchedBackOn) {
 
 TEST(EngineSeams, APadWithoutAutoOffThatRebootsOffIsNeverSwitchedBackOn) {
   World w;
-  ASSERT_TRUE(w.request(Action::start, "shoulder", "heat_only").ok);
-  w.advance(3min);
-  w.silent = {"sh_pad"};
-  std::size_t from = w.mark();
-  w.send(DeviceAvailability{"sh_pad", true});
+  std::size_t from = reconnect_silent(w, "shoulder", "heat_only", 3min, "sh_pad");
   w.send(DeviceReport{"sh_pad", Output::off, false});
   w.silent.clear();
   w.advance(30min);
@@ -116,11 +125,7 @@ TEST(EngineSeams, APadThatReconnectsStillOnIsReArmedOnceItHasSaidSo) {
 
 TEST(EngineSeams, APadThatNeverAnswersTheQueryIsToldOffAndThePhasePauses) {
   World w;
-  ASSERT_TRUE(w.request(Action::start, "lower_back", "heat_only").ok);
-  w.advance(5min);
-  w.silent = {"lb_heat"};
-  std::size_t from = w.mark();
-  w.send(DeviceAvailability{"lb_heat", true});
+  std::size_t from = reconnect_silent(w, "lower_back", "heat_only", 5min, "lb_heat");
   w.advance(25s);
   EXPECT_EQ(queries_for(w, "lb_heat", from).size(), 2u);  // asked, then asked again
   auto outs = w.outputs_for("lb_heat", from);
@@ -133,11 +138,7 @@ TEST(EngineSeams, AStatusOnDuringTheQueryIsNotTakenForTheAnswer) {
   // Only the answer says the query arrived; an ON status may have been sent before a
   // restart that the answer would reveal.
   World w;
-  ASSERT_TRUE(w.request(Action::start, "lower_back", "heat_only").ok);
-  w.advance(5min);
-  w.silent = {"lb_heat"};
-  std::size_t from = w.mark();
-  w.send(DeviceAvailability{"lb_heat", true});
+  std::size_t from = reconnect_silent(w, "lower_back", "heat_only", 5min, "lb_heat");
   w.send(DeviceReport{"lb_heat", Output::heat, /*answer=*/false});
   EXPECT_FALSE(any_on(w.outputs_for("lb_heat", from)));
   w.send(DeviceReport{"lb_heat", Output::heat, /*answer=*/true});
@@ -192,12 +193,7 @@ TEST(EngineSeams, ASuspendPastThePhaseEndEndsThePhaseAtItsTime) {
 TEST(EngineSeams, ADualPadChangesModeOnlyAfterItConfirmedOff) {
   // shoulder's dual pad has no auto-off: heat's OFF is lost in a broker outage, so it heats
   // on until padtimer reaches it again; cold must wait for its OFF, and the rest with it.
-  EngineConfig c = standard_config();
-  c.safety.broker_grace = 10min;
-  c.safety.phase_rest = 2min;
-  c.routines.push_back(
-      {"hrc", {{PhaseKind::heat, 15min}, {PhaseKind::rest, 2min}, {PhaseKind::cold, 10min}}});
-  World w(c);
+  World w(heat_rest_cold_config());
   ASSERT_TRUE(w.request(Action::start, "shoulder", "hrc").ok);
   w.advance(14min + 30s);
   w.send(BrokerConnection{false});

@@ -50,6 +50,17 @@ inline EngineConfig standard_config() {
   return c;
 }
 
+// standard_config() plus "hrc": heat 15 min, rest 2 min, cold 10 min, with phase_rest 2 min
+// and a broker_grace (10 min) long enough to ride out an outage across the phase change.
+inline EngineConfig heat_rest_cold_config() {
+  EngineConfig c = standard_config();
+  c.safety.broker_grace = 10min;
+  c.safety.phase_rest = 2min;
+  c.routines.push_back(
+      {"hrc", {{PhaseKind::heat, 15min}, {PhaseKind::rest, 2min}, {PhaseKind::cold, 10min}}});
+  return c;
+}
+
 inline DeviceSpec& device_in(EngineConfig& c, const std::string& id) {
   for (auto& d : c.devices) {
     if (d.id == id) return d;
