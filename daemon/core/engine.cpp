@@ -86,8 +86,12 @@ Engine::Engine(EngineConfig config, const std::vector<ZoneHistory>& history, con
   history_utc_offset_ = now_.utc_offset;
   history_day_ = local_day(now_.wall, now_.utc_offset);
   for (const ZoneHistory& h : history) {
+    // Behind the record: running past it later proves nothing (a Pi's fake-hwclock starts
+    // from its last save and runs on, still behind by the downtime); only a step does.
+    if (h.recorded_at && now_.wall < *h.recorded_at) clock_doubt_ = wall_minus_mono(now_);
+    if (h.clock_doubt && !clock_doubt_) clock_doubt_ = h.clock_doubt;
     auto z = find_zone(h.zone);
-    if (!z) continue;  // a zone removed from the config since: nothing to keep
+    if (!z) continue;  // the daemon's own, or a zone removed from the config since
     ZoneRuntime& zone = zones_[*z];
     merge_history(h, /*reread=*/false);
     zone.clock_floor = h.recorded_at;
@@ -159,6 +163,18 @@ std::vector<Command> Engine::take_commands() {
 void Engine::advance(const Now& now) {
   // The monotonic clock must not go backwards; if a caller gets it wrong, time stands still.
   MonoTime mono = std::max(now.mono, now_.mono);
+  if (std::chrono::abs(wall_minus_mono(now) - wall_minus_mono(now_)) > kClockStep) {
+    // The wall clock stepped: what accrued until now is counted and kept by the old clock's
+    // days first, as the next record will be dated by the new one (a day the clock leaves
+    // may come back when it is corrected).
+    now_.wall += mono - now_.mono;
+    now_.mono = mono;
+    for (ZoneRuntime& zone : zones_) {
+      accrue(zone);
+      count_exposure(zone);
+      persist(zone);
+    }
+  }
   now_ = now;
   now_.mono = mono;
   for (ZoneRuntime& zone : zones_) {
@@ -525,6 +541,12 @@ void Engine::on_broker(const BrokerConnection& connection) {
 void Engine::on_history(const StoredHistory& history) {
   for (const ZoneHistory& h : history.zones)
     merge_history(h, /*reread=*/true);
+  if (clock_doubt_ && std::chrono::abs(wall_minus_mono(now_) - *clock_doubt_) > kClockStep &&
+      std::none_of(zones_.begin(), zones_.end(), [this](const ZoneRuntime& zone) {
+        return zone.clock_floor && now_.wall < *zone.clock_floor;
+      })) {
+    clock_doubt_.reset();  // set (by NTP or by hand) past every record
+  }
   history_offset_ = wall_minus_mono(now_);
   history_utc_offset_ = now_.utc_offset;
   history_day_ = local_day(now_.wall, now_.utc_offset);
@@ -637,6 +659,15 @@ CheckResult Engine::start(ZoneRuntime& zone, const Request& request, std::string
                        name + " device",
                    {}};
   }
+  if (zone.clock_floor && clock_doubt_ && now_.wall >= *zone.clock_floor) {
+    return Verdict{Reason::clock_not_set,
+                   "the clock read earlier than padtimer's last record of " + id + " (" +
+                       describe_moment(*zone.clock_floor, now_) +
+                       ") when padtimer started and has not been set since: it may still be "
+                       "behind by as long as padtimer was down, so rest and today's exposure "
+                       "cannot be judged. Starts wait until it is set (by NTP, or by hand)",
+                   {}};
+  }
   if (zone.clock_floor && now_.wall < *zone.clock_floor) {
     return Verdict{Reason::clock_not_set,
                    "the clock reads " + describe_moment(now_.wall, now_) +
@@ -706,8 +737,9 @@ CheckResult Engine::resume(ZoneRuntime& zone, std::string& message) {
     return Verdict{Reason::device_offline, devices_[*dev].spec->id + " is offline", {}};
   }
   s.paused = false;
-  try_run_phase(zone);
+  // The event first: it explains the ON that follows, even if padtimer dies in between.
   publish_event(zone, EventKind::resumed, Reason::ok, "resumed");
+  try_run_phase(zone);
   publish_state(zone);
   message = "resumed " + zone.spec->id + "; " + describe_duration(phase_remaining(zone)) +
             " left in this phase";
@@ -1285,6 +1317,7 @@ ZoneSafety Engine::make_safety(const ZoneRuntime& zone) const {
   s.day = exposure_day(zone);
   s.exposure = exposure_on(zone, s.day);
   s.session = zone.session.has_value();
+  s.clock_doubt = clock_doubt_;
   return s;
 }
 

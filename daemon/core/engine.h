@@ -265,6 +265,11 @@ class Engine {
   Duration history_offset_{};
   std::chrono::minutes history_utc_offset_{0};
   LocalDay history_day_ = 0;
+  // Wall minus monotonic time when the clock was found behind a zone's record (not set
+  // yet): until it steps past the records, starts wait and the records made carry it, so
+  // that they cannot replace the earlier life's (merge_records) and the doubt outlives a
+  // reload or a restart on the same clock, whose engine sees the clock past the records.
+  std::optional<Duration> clock_doubt_;
   std::vector<Command> out_;
 };
 

@@ -115,6 +115,9 @@ struct DeviceMaybeOn {
 
 // What persistence remembers of a zone across restarts and reloads, handed to the Engine at
 // construction and again whenever the wall clock moves (see Engine::history_stale()).
+// One per zone. One with an empty `zone` speaks for the daemon itself: its recorded_at is
+// the last sign of life of the previous one (a clock behind it has not been set yet, even
+// when no zone has a record).
 struct ZoneHistory {
   std::string zone;
   // The rest interval counts from here: the later of the last session's end and the last
@@ -139,6 +142,9 @@ struct ZoneHistory {
   // When the record this comes from was made. A wall clock behind it has not been set yet
   // (a Raspberry Pi without RTC before NTP): starts wait until it is (clock_not_set).
   std::optional<WallTime> recorded_at;
+  // The clock has been in doubt since wall minus monotonic time read this (on the same
+  // monotonic clock as now): starts wait until it steps past the records.
+  std::optional<Duration> clock_doubt;
 };
 
 // What the engine asks persistence to keep about a zone (PersistSafety), so that rest
@@ -165,6 +171,10 @@ struct ZoneSafety {
   LocalDay day = 0;
   Duration exposure{};
   bool session = false;  // a session is running
+  // Made while the clock is in doubt: it came up behind a record and has not been set
+  // since. Wall minus monotonic time then; its times cannot replace an earlier life's
+  // record (see merge_records).
+  std::optional<Duration> clock_doubt;
 
   bool operator==(const ZoneSafety&) const = default;
 };

@@ -207,7 +207,9 @@ CREATE TABLE IF NOT EXISTS zone_safety (
   rest_from_mono INTEGER,
   exposure_day INTEGER NOT NULL,   -- local days since 1970-01-01
   exposure_ms INTEGER NOT NULL,
-  session INTEGER NOT NULL
+  session INTEGER NOT NULL,
+  clock_doubt_ms INTEGER,          -- the engine's clock doubt (wall minus monotonic time),
+  doubt_clock_id TEXT              -- on this monotonic clock
 );
 CREATE TABLE IF NOT EXISTS zone_maybe_on (
   zone TEXT NOT NULL,
@@ -524,22 +526,33 @@ void Store::save_safety(const std::vector<core::ZoneSafety>& records, std::strin
   tx.commit();
 }
 
-void Store::save_one(const core::ZoneSafety& r, std::string_view clock_id) {
+void Store::save_one(const core::ZoneSafety& next, std::string_view next_clock) {
   sqlite3* db = db_.get();
+  std::vector<Kept> kept = kept_records(next.zone);
+  core::ZoneSafety r = next;
+  std::string_view clock_id = next_clock;
+  if (!kept.empty()) {
+    const bool same_clock = !next_clock.empty() && kept.front().clock_id == next_clock;
+    r = core::merge_records(kept.front().record, next, same_clock);
+    // The stored record kept: its monotonic times are still those of its own clock.
+    if (r.at != next.at || r.at_mono != next.at_mono) clock_id = kept.front().clock_id;
+  }
   auto optional_ms = [](Statement& q, int index, auto value, auto to_int) {
     if (value) q.bind(index, to_int(*value));
   };
   {
     Statement q(db, path_,
                 "INSERT INTO zone_safety(zone, recorded_at, recorded_mono, clock_id, fault, "
-                "fault_message, rest_from, rest_from_mono, exposure_day, exposure_ms, session) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+                "fault_message, rest_from, rest_from_mono, exposure_day, exposure_ms, session, "
+                "clock_doubt_ms, doubt_clock_id) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                 "ON CONFLICT(zone) DO UPDATE SET recorded_at = excluded.recorded_at, "
                 "recorded_mono = excluded.recorded_mono, clock_id = excluded.clock_id, "
                 "fault = excluded.fault, fault_message = excluded.fault_message, "
                 "rest_from = excluded.rest_from, rest_from_mono = excluded.rest_from_mono, "
                 "exposure_day = excluded.exposure_day, exposure_ms = excluded.exposure_ms, "
-                "session = excluded.session");
+                "session = excluded.session, clock_doubt_ms = excluded.clock_doubt_ms, "
+                "doubt_clock_id = excluded.doubt_clock_id");
     q.bind(1, r.zone)
         .bind(2, to_ms(r.at))
         .bind(3, std::int64_t{r.at_mono.time_since_epoch().count()})
@@ -551,8 +564,10 @@ void Store::save_one(const core::ZoneSafety& r, std::string_view clock_id) {
                 [](core::MonoTime t) { return std::int64_t{t.time_since_epoch().count()}; });
     q.bind(9, std::int64_t{r.day})
         .bind(10, std::int64_t{r.exposure.count()})
-        .bind(11, std::int64_t{r.session ? 1 : 0})
-        .run();
+        .bind(11, std::int64_t{r.session ? 1 : 0});
+    // The doubt is always the newest record's, on its own clock.
+    if (r.clock_doubt) q.bind(12, std::int64_t{r.clock_doubt->count()}).bind(13, next_clock);
+    q.run();
   }
   Statement(db, path_, "DELETE FROM zone_maybe_on WHERE zone = ?").bind(1, r.zone).run();
   Statement on(db, path_,
@@ -563,14 +578,60 @@ void Store::save_one(const core::ZoneSafety& r, std::string_view clock_id) {
     on.run();
     on.reset();
   }
-  Statement(db, path_,
-            "INSERT INTO zone_exposure(zone, day, exposure_ms) VALUES (?, ?, ?) "
-            "ON CONFLICT(zone, day) DO UPDATE SET "
-            "exposure_ms = max(exposure_ms, excluded.exposure_ms)")
-      .bind(1, r.zone)
-      .bind(2, std::int64_t{r.day})
-      .bind(3, std::int64_t{r.exposure.count()})
-      .run();
+  // The new record's own count too, when the kept one is an earlier life's.
+  Statement exposure(db, path_,
+                     "INSERT INTO zone_exposure(zone, day, exposure_ms) VALUES (?, ?, ?) "
+                     "ON CONFLICT(zone, day) DO UPDATE SET "
+                     "exposure_ms = max(exposure_ms, excluded.exposure_ms)");
+  for (const core::ZoneSafety* counted : {&std::as_const(r), &next}) {
+    exposure.bind(1, r.zone)
+        .bind(2, std::int64_t{counted->day})
+        .bind(3, std::int64_t{counted->exposure.count()})
+        .run();
+    exposure.reset();
+  }
+}
+
+std::vector<Store::Kept> Store::kept_records(std::string_view zone) const {
+  sqlite3* db = db_.get();
+  Statement records(db, path_,
+                    "SELECT zone, recorded_at, recorded_mono, clock_id, fault, fault_message, "
+                    "rest_from, rest_from_mono, exposure_day, exposure_ms, session, "
+                    "clock_doubt_ms, doubt_clock_id "
+                    "FROM zone_safety WHERE ?1 = '' OR zone = ?1 ORDER BY zone");
+  records.bind(1, zone);
+  Statement maybe_on(db, path_,
+                     "SELECT device, commanded_on, until FROM zone_maybe_on WHERE zone = ? "
+                     "ORDER BY device");
+  std::vector<Kept> out;
+  while (records.step()) {
+    Kept k;
+    core::ZoneSafety& r = k.record;
+    r.zone = records.text(0);
+    r.at = from_ms(records.int64(1));
+    r.at_mono = core::MonoTime{Duration{records.int64(2)}};
+    k.clock_id = records.text(3);
+    r.fault = core::reason_from_code(records.text(4)).value_or(core::Reason::ok);
+    r.fault_message = records.text(5);
+    if (!records.is_null(6)) r.rest_from = from_ms(records.int64(6));
+    if (!records.is_null(7)) r.rest_from_mono = core::MonoTime{Duration{records.int64(7)}};
+    r.day = records.int64(8);
+    r.exposure = Duration{records.int64(9)};
+    r.session = records.int64(10) != 0;
+    if (!records.is_null(11)) {
+      r.clock_doubt = Duration{records.int64(11)};
+      k.doubt_clock_id = records.text(12);
+    }
+    maybe_on.reset();
+    maybe_on.bind(1, r.zone);
+    while (maybe_on.step()) {
+      core::ZoneSafety::MaybeOn on{maybe_on.text(0), maybe_on.int64(1) != 0, std::nullopt};
+      if (!maybe_on.is_null(2)) on.until = from_ms(maybe_on.int64(2));
+      r.maybe_on.push_back(std::move(on));
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
 }
 
 std::vector<core::ZoneHistory> Store::load_history(WallTime now,
@@ -627,36 +688,14 @@ std::vector<core::ZoneHistory> Store::load_history(const core::Now& now,
 
   // The engine's own record: faults, the last moment ON, pads that may be ON, exposure.
   const std::optional<WallTime> alive = saved_time(kAliveAt);
-  Statement records(db, path_,
-                    "SELECT zone, recorded_at, recorded_mono, clock_id, fault, fault_message, "
-                    "rest_from, rest_from_mono, exposure_day, exposure_ms, session "
-                    "FROM zone_safety ORDER BY zone");
-  Statement maybe_on(db, path_,
-                     "SELECT device, commanded_on, until FROM zone_maybe_on WHERE zone = ? "
-                     "ORDER BY device");
   Statement counted(db, path_, "SELECT exposure_ms FROM zone_exposure WHERE zone = ? AND day = ?");
-  while (records.step()) {
-    core::ZoneSafety r;
-    r.zone = records.text(0);
-    r.at = from_ms(records.int64(1));
-    r.at_mono = core::MonoTime{Duration{records.int64(2)}};
-    const bool same_clock = !options.clock_id.empty() && records.text(3) == options.clock_id;
-    r.fault = core::reason_from_code(records.text(4)).value_or(core::Reason::ok);
-    r.fault_message = records.text(5);
-    if (!records.is_null(6)) r.rest_from = from_ms(records.int64(6));
-    if (!records.is_null(7)) r.rest_from_mono = core::MonoTime{Duration{records.int64(7)}};
-    r.day = records.int64(8);
-    r.exposure = Duration{records.int64(9)};
-    r.session = records.int64(10) != 0;
-    maybe_on.reset();
-    maybe_on.bind(1, r.zone);
-    while (maybe_on.step()) {
-      core::ZoneSafety::MaybeOn on{maybe_on.text(0), maybe_on.int64(1) != 0, std::nullopt};
-      if (!maybe_on.is_null(2)) on.until = from_ms(maybe_on.int64(2));
-      r.maybe_on.push_back(std::move(on));
-    }
+  for (const Kept& k : kept_records()) {
+    const core::ZoneSafety& r = k.record;
+    const bool same_clock = !options.clock_id.empty() && k.clock_id == options.clock_id;
+    const bool doubt_same_clock = !options.clock_id.empty() && k.doubt_clock_id == options.clock_id;
     const WallTime alive_at = alive && *alive > r.at ? *alive : r.at;
-    core::ZoneHistory from = core::history_from(r, {alive_at, run_on_, same_clock}, now);
+    core::ZoneHistory from =
+        core::history_from(r, {alive_at, run_on_, same_clock, doubt_same_clock}, now);
     core::ZoneHistory* h = entry(zones, r.zone);
     if (from.last_session_end &&
         (!h->last_session_end || *from.last_session_end > *h->last_session_end)) {
@@ -664,6 +703,8 @@ std::vector<core::ZoneHistory> Store::load_history(const core::Now& now,
     }
     h->last_session_end_mono = from.last_session_end_mono;
     h->maybe_on = std::move(from.maybe_on);
+    h->recorded_at = from.recorded_at;
+    h->clock_doubt = from.clock_doubt;
     if (core::is_fault_reason(from.fault)) {
       h->fault = from.fault;
       h->fault_message = from.fault_message;
@@ -675,9 +716,14 @@ std::vector<core::ZoneHistory> Store::load_history(const core::Now& now,
   }
   tx.commit();
   std::vector<core::ZoneHistory> out;
-  out.reserve(zones.size());
+  out.reserve(zones.size() + 1);
   for (auto& [zone, h] : zones)
     out.push_back(std::move(h));
+  if (alive) {
+    core::ZoneHistory daemon;  // the daemon's own last sign of life
+    daemon.recorded_at = alive;
+    out.push_back(std::move(daemon));
+  }
   return out;
 }
 

@@ -113,8 +113,10 @@ class Store {
   void heartbeat(core::WallTime now);
 
   // Keeps the engine's safety record of a zone (core::PersistSafety), made on the
-  // monotonic clock named `clock_id`, in one transaction: the latest record per zone, and
-  // the larger exposure per zone and local day. Throws StoreError.
+  // monotonic clock named `clock_id`, in one transaction: the latest record per zone as
+  // core::merge_records() has it (a record made with the clock behind or in doubt does not
+  // replace an earlier life's), and the larger exposure per zone and local day. Throws
+  // StoreError.
   void save_safety(const core::ZoneSafety& record, std::string_view clock_id);
   void save_safety(const std::vector<core::ZoneSafety>& records, std::string_view clock_id);
 
@@ -123,7 +125,8 @@ class Store {
   // run-on, with session_interrupted set — or a pad's last moment ON), its latched fault,
   // the pads that may still be ON, and the exposure of the local day of `now` (the larger
   // of the sessions that started that day and the engine's own count, plus what a pad may
-  // have run on after the last sign of life). Throws StoreError.
+  // have run on after the last sign of life); and one with an empty zone whose recorded_at
+  // is the daemon's last heartbeat. Throws StoreError.
   std::vector<core::ZoneHistory> load_history(const core::Now& now,
                                               const LoadOptions& options = {}) const;
   // The same at `now` with a fixed UTC offset and no monotonic time.
@@ -164,6 +167,14 @@ class Store {
 
   Store(std::unique_ptr<sqlite3, Closer> db, std::filesystem::path path);
   std::optional<core::WallTime> saved_time(std::string_view key) const;
+  // The kept safety records (of one zone, or of every zone when empty), each with the name
+  // of the monotonic clock its times come from.
+  struct Kept {
+    core::ZoneSafety record;
+    std::string clock_id;
+    std::string doubt_clock_id;  // record.clock_doubt's
+  };
+  std::vector<Kept> kept_records(std::string_view zone = {}) const;
   void save_one(const core::ZoneSafety& record, std::string_view clock_id);
   void save_time(std::string_view key, core::WallTime t);
 

@@ -56,6 +56,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/engine.h"
@@ -165,7 +166,9 @@ struct SimDevice {
   Output physical = Output::off;
   MonoTime physical_on_since{};
   std::optional<MonoTime> lease_expiry;
-  bool lapsed = false;  // switched itself off (its lease, a reboot); see I8
+  // Switched itself off (its lease, a reboot) while the engine's last word was ON; see I8.
+  // Off when the engine had commanded OFF is what it wanted, even if that OFF was lost.
+  bool lapsed = false;
   bool online = true;
   // Dropped off the broker without the engine hearing of it (no will) until relink_at.
   std::optional<MonoTime> relink_at;
@@ -451,15 +454,24 @@ class Sequence {
   }
 
   // NTP steps, a hand-set clock, a time zone change: hours to weeks, either way. Half the
-  // time it comes back later (a clock set wrong, then corrected).
+  // time it comes back later (a clock set wrong, then corrected). Not in the minutes after a
+  // reboot before NTP has set a clock that came up behind: a step then is taken for NTP's,
+  // and one to a wrong time may file a pad's run-on under the wrong day (the README's
+  // safety table says so).
   void jump_wall_clock() {
+    if (clock_unsynced_) return;
     Duration jump = chance(0.6) ? pick_duration(1h, 30h) : pick_duration(48h, 24h * 21);
     if (chance(0.5)) jump = -jump;
     now_.wall += jump;
     now_.utc_offset = std::chrono::minutes{60 * pick(-5, 5)};
     note("wall clock jumps " + std::to_string(jump.count() / 1000) + " s, utc offset " +
          std::to_string(now_.utc_offset.count()) + " min");
-    if (chance(0.5)) correct_at_ = {now_.mono + pick_duration(10s, 20min), -jump};
+    if (correct_at_) {
+      // NTP is about to set the clock right: it undoes this change too.
+      correct_at_->second -= jump;
+    } else if (chance(0.5)) {
+      correct_at_ = {now_.mono + pick_duration(10s, 20min), -jump};
+    }
     if (alive()) tick();
   }
 
@@ -514,7 +526,10 @@ class Sequence {
       now_.wall -= behind;
       note("the clock starts " + describe_duration(behind) + " behind");
       count("restart with the clock behind");
-      correct_at_ = {now_.mono + pick_duration(5s, 30min), behind};
+      // NTP sets it right, with any correction that was still due before the reboot.
+      const Duration due = correct_at_ ? correct_at_->second : Duration{};
+      correct_at_ = {now_.mono + pick_duration(5s, 30min), behind + due};
+      clock_unsynced_ = true;
     }
     if (how >= 2) {
       ++boot_;
@@ -569,7 +584,9 @@ class Sequence {
     // Nothing speaks for the dead: the harness's view of its commands ends with it.
     for (auto& d : devices_)
       d.commanded = Output::off;
+    // Its sessions die with it: a pad left ON counts by the day of each moment from here.
     for (auto& z : zones_) {
+      z.session = false;
       z.in_therapy_phase = false;
     }
   }
@@ -577,7 +594,7 @@ class Sequence {
   void power_cut(SimDevice& d) {
     d.rebooted_at = now_.mono;
     d.heard_after_reboot.reset();
-    if (d.physical != Output::off) d.lapsed = true;
+    if (d.physical != Output::off && d.commanded != Output::off) d.lapsed = true;
     set_physical(d, Output::off);
     d.inbound.clear();
     d.outbound.clear();
@@ -645,14 +662,18 @@ class Sequence {
   void save(const ZoneSafety& record) {
     auto it = stored_.find(record.zone);
     if (it == stored_.end()) {
-      stored_[record.zone] = {record, boot_};
+      it = stored_.emplace(record.zone, Stored{record, boot_, boot_}).first;
     } else {
-      ZoneSafety merged = merge_records(it->second.first, record);
-      int boot = merged.at == record.at ? boot_ : it->second.second;
-      it->second = {merged, boot};
+      Stored& kept = it->second;
+      kept.record = merge_records(kept.record, record, kept.boot == boot_);
+      const bool replaced = kept.record.at == record.at && kept.record.at_mono == record.at_mono;
+      if (replaced) kept.boot = boot_;
+      kept.doubt_boot = boot_;  // the doubt is always the newest record's
     }
-    Duration& used = stored_exposure_[record.zone][record.day];
-    used = std::max(used, record.exposure);
+    for (const ZoneSafety* counted : {&std::as_const(it->second.record), &record}) {
+      Duration& used = stored_exposure_[record.zone][counted->day];
+      used = std::max(used, counted->exposure);
+    }
   }
 
   void heartbeat() {
@@ -668,9 +689,10 @@ class Sequence {
     const Now now = engine_now();
     const LocalDay today = local_day(now.wall, now.utc_offset);
     for (const auto& [zone, stored] : stored_) {
-      const ZoneSafety& r = stored.first;
-      const bool same = same_clock && stored.second == boot_;
-      ZoneHistory h = history_from(r, {std::max(alive_at_, r.at), kRunOn, same}, now);
+      const ZoneSafety& r = stored.record;
+      const bool same = same_clock && stored.boot == boot_;
+      ZoneHistory h = history_from(
+          r, {std::max(alive_at_, r.at), kRunOn, same, stored.doubt_boot == boot_}, now);
       if (h.day != today) {
         h.day = today;
         h.exposure = Duration::zero();
@@ -682,6 +704,9 @@ class Sequence {
       }
       out.push_back(std::move(h));
     }
+    ZoneHistory daemon;  // padtimerd's own last sign of life, as the store hands it over
+    daemon.recorded_at = alive_at_;
+    out.push_back(std::move(daemon));
     return out;
   }
 
@@ -766,6 +791,7 @@ class Sequence {
            " s");
       count("wall clock corrected");
       correct_at_.reset();
+      clock_unsynced_ = false;
     }
     if (alive() && !asleep_ && next_heartbeat_ <= now_.mono) {
       heartbeat();
@@ -810,7 +836,7 @@ class Sequence {
         note(d.spec->id + " switches itself off: its auto-off lease ran out");
         count("device lease expired");
         d.lease_expiry.reset();
-        d.lapsed = d.physical != Output::off;
+        d.lapsed = d.physical != Output::off && d.commanded != Output::off;
         set_physical(d, Output::off);
         publish_state(d);
       }
@@ -906,7 +932,9 @@ class Sequence {
 
   void reread_history_if_stale() {
     if (!engine_->history_stale(engine_now())) return;
-    note("history read again: the wall clock moved");
+    const Now now = engine_now();
+    note("history read again on local day " + std::to_string(local_day(now.wall, now.utc_offset)) +
+         ": the wall clock moved, or a new day began");
     count("history read again");
     engine_->handle(StoredHistory{load_history(true)}, engine_now());
     drain();
@@ -1169,9 +1197,16 @@ class Sequence {
   std::optional<int> kill_after_;
   bool asleep_ = false;
   std::optional<std::pair<MonoTime, Duration>> correct_at_;
+  bool clock_unsynced_ = false;  // came up behind after a reboot; NTP not there yet
   // The state database: each zone's latest record with the boot it was made in, the largest
   // exposure per zone and day, and the daemon's last heartbeat.
-  std::map<std::string, std::pair<ZoneSafety, int>> stored_;
+  // A zone's kept record, the boot its monotonic times come from, and its clock_doubt's.
+  struct Stored {
+    ZoneSafety record;
+    int boot = 0;
+    int doubt_boot = 0;
+  };
+  std::map<std::string, Stored> stored_;
   std::map<std::string, std::map<LocalDay, Duration>> stored_exposure_;
   WallTime alive_at_{};
   MonoTime next_heartbeat_{};
@@ -1218,7 +1253,9 @@ void run_quarter(int quarter) {
       replay.run(length);
       FAIL() << "invariant violated in sequence " << i << ": " << failure
              << "\nreproduce with PADTIMER_PROPERTY_SEED=" << seed
-             << " PADTIMER_PROPERTY_SEQUENCES=1 (sequence length " << length << ")\n"
+             << " PADTIMER_PROPERTY_SEQUENCES=1 build/bin/core_property_tests"
+             << " --gtest_filter='*Quarter4' (one sequence runs in the last quarter; length "
+             << length << ")\n"
              << "trace:\n"
              << replay.trace();
     }

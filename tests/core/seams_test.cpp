@@ -47,7 +47,7 @@ std::vector<ZoneHistory> restart_history(const World& w, const Now& now, bool sa
                                          Duration run_on = 30s + 120s + 10s) {
   std::vector<ZoneHistory> out;
   for (const ZoneSafety& record : w.engine().safety())
-    out.push_back(history_from(record, {w.now().wall, run_on, same_clock}, now));
+    out.push_back(history_from(record, {w.now().wall, run_on, same_clock, same_clock}, now));
   return out;
 }
 

@@ -234,7 +234,9 @@ TEST(Store, AnInterruptedSessionIsReportedOnceWithItsLastSignOfLifeAsItsEnd) {
   Store store = open_ok(dir.path());
   WallTime now = start + 12min;
   auto history = store.load_history(now, 0min);
-  ASSERT_EQ(history.size(), 1u);
+  ASSERT_EQ(history.size(), 2u);  // the zone, and the daemon's own last sign of life
+  EXPECT_EQ(history[1].zone, "");
+  EXPECT_EQ(history[1].recorded_at, start + 4min);
   EXPECT_TRUE(history[0].session_interrupted);
   ASSERT_TRUE(history[0].last_session_end);
   EXPECT_EQ(*history[0].last_session_end, start + 5min);
@@ -248,7 +250,7 @@ TEST(Store, AnInterruptedSessionIsReportedOnceWithItsLastSignOfLifeAsItsEnd) {
 
   EXPECT_EQ(store.mark_interrupted(), 1);
   history = store.load_history(now, 0min);
-  ASSERT_EQ(history.size(), 1u);
+  ASSERT_EQ(history.size(), 2u);
   EXPECT_FALSE(history[0].session_interrupted);  // reported once
   EXPECT_EQ(*history[0].last_session_end, start + 5min);
   EXPECT_EQ(history[0].exposure, 5min);
@@ -279,7 +281,7 @@ TEST(Store, AnInterruptedSessionEndsWhenItsDevicesMayLastHaveBeenOn) {
   Store store = open_ok(dir.path());
   store.set_run_on_after_death(30s + 2min);
   auto history = store.load_history(start + 1h, 0min);
-  ASSERT_EQ(history.size(), 1u);
+  ASSERT_EQ(history.size(), 2u);
   EXPECT_TRUE(history[0].session_interrupted);
   EXPECT_EQ(*history[0].last_session_end, start + 5min + 2min + 30s);
   EXPECT_EQ(history[0].exposure, 5min);
@@ -308,7 +310,7 @@ TEST(Store, AnOpenPhaseCountsAtMostTheLongestPhase) {
   // Paused for long, the process killed: the heartbeat says 50 min after the cold start.
   store.heartbeat(start + 70min);
   auto history = store.load_history(start + 2h, 0min);
-  ASSERT_EQ(history.size(), 1u);
+  ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[0].exposure, 15min + kOpenPhaseCap);
   EXPECT_EQ(kOpenPhaseCap, 20min);
   EXPECT_EQ(*history[0].last_session_end, start + 70min);
@@ -785,7 +787,8 @@ TEST(StoreSafety, TheRestCountsFromThePadsLastMomentOnAndMonotonicTimeOnlyOnTheS
   r.rest_from = t + 1h;  // a pad confirmed OFF at 9:00
   r.rest_from_mono = core::MonoTime{} + 5h;
   store.save_safety(r, "boot-a");
-  auto history = store.load_history(safety::at(t + 90min), {"boot-a", {}});
+  auto history =
+      store.load_history(safety::at(t + 90min, core::MonoTime{} + 5h + 30min), {"boot-a", {}});
   const core::ZoneHistory* h = find(history, "lower_back");
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(h->last_session_end, t + 1h);
@@ -867,14 +870,79 @@ TEST(StoreSafety, TheLatestRecordReplacesThePadsThatMayBeOn) {
   r.maybe_on.push_back({"sh_pad", true, std::nullopt});
   store.save_safety(r, "boot-a");
   r.at += 1min;
+  r.at_mono += 1min;
   r.maybe_on.clear();
   r.rest_from = r.at;
   store.save_safety(r, "boot-a");
-  auto history = store.load_history(safety::at(t + 5min), {"boot-a", {}});
+  auto history = store.load_history(safety::at(t + 5min, r.at_mono + 4min), {"boot-a", {}});
   const core::ZoneHistory* h = find(history, "shoulder");
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(h->maybe_on.empty());
   EXPECT_EQ(h->last_session_end, t + 1min);
+}
+
+TEST(StoreSafety, OnTheSameClockTimesFollowTheWallClockThatMovedSinceTheRecord) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  core::ZoneSafety r = safety::record("shoulder", t);
+  r.rest_from = t;
+  r.rest_from_mono = r.at_mono;
+  r.maybe_on.push_back({"sh_pad", false, std::nullopt});  // no auto-off
+  store.save_safety(r, "boot-a");
+  // 10 min later by the monotonic clock, but the wall clock was set back 3 h meanwhile.
+  const core::Now now{r.at_mono + 10min, t - 3h + 10min, 0min};
+  auto history = store.load_history(now, {"boot-a", {}});
+  const core::ZoneHistory* h = find(history, "shoulder");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->last_session_end, t - 3h);  // in the moved clock's frame
+  EXPECT_EQ(h->exposure, 10min);           // the monotonic clock says how long it ran on
+  EXPECT_EQ(h->recorded_at, t - 3h);       // not a clock "behind the record"
+  // From another boot the wall clock is all there is: the record is ahead of it.
+  history = store.load_history(now, {"boot-b", {}});
+  EXPECT_EQ(find(history, "shoulder")->recorded_at, t);
+  EXPECT_EQ(find(history, "shoulder")->exposure, 0min);
+}
+
+TEST(StoreSafety, ARecordMadeWhileTheClockIsInDoubtKeepsTheEarlierLifes) {
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  core::ZoneSafety before = safety::record("shoulder", t);
+  before.exposure = 5min;
+  before.maybe_on.push_back({"sh_pad", false, std::nullopt});
+  store.save_safety(before, "boot-a");
+  // The next boot: the clock came up behind, ran past the record, and the pad confirmed
+  // OFF. Its record must not replace the earlier one, or the run-on is lost.
+  core::ZoneSafety doubtful = safety::record("shoulder", t + 2min);
+  doubtful.at_mono = core::MonoTime{} + 1min;
+  doubtful.clock_doubt = -3h;
+  doubtful.rest_from = t + 2min;
+  store.save_safety(doubtful, "boot-b");
+  // padtimerd restarts on the same boot: the doubt and the earlier life's pad come back.
+  auto history = store.load_history(safety::at(t + 3min, core::MonoTime{} + 2min), {"boot-b", {}});
+  const core::ZoneHistory* h = find(history, "shoulder");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->clock_doubt, -3h);
+  ASSERT_EQ(h->maybe_on.size(), 1u);
+  EXPECT_EQ(h->last_session_end, t + 2min);
+  // Another boot knows nothing of that clock's doubt.
+  history = store.load_history(safety::at(t + 3min), {"boot-c", {}});
+  EXPECT_FALSE(find(history, "shoulder")->clock_doubt.has_value());
+  // NTP set the clock: 4 h later really. The next record replaces the earlier life's, and
+  // until then the run-on counts to now.
+  history = store.load_history(safety::at(t + 4h, core::MonoTime{} + 4h), {"boot-b", {}});
+  EXPECT_EQ(find(history, "shoulder")->exposure, 5min + 4h);
+  // Read after midnight, only the part of the run-on on the new day counts for it.
+  history = store.load_history(safety::at(t + 18h, core::MonoTime{} + 18h), {"boot-b", {}});
+  EXPECT_EQ(find(history, "shoulder")->exposure, 2h);
+  core::ZoneSafety set = safety::record("shoulder", t + 4h);
+  set.at_mono = core::MonoTime{} + 4h;
+  store.save_safety(set, "boot-b");
+  history =
+      store.load_history(safety::at(t + 4h + 1min, core::MonoTime{} + 4h + 1min), {"boot-b", {}});
+  EXPECT_TRUE(find(history, "shoulder")->maybe_on.empty());
+  EXPECT_FALSE(find(history, "shoulder")->clock_doubt.has_value());
 }
 
 }  // namespace
