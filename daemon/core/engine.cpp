@@ -243,12 +243,15 @@ void Engine::wake(const Deadline& deadline) {
   switch (deadline.wake) {
     case Wake::confirm_timeout: {
       DeviceRuntime& d = devices_[deadline.index];
-      if (d.attempts < 2 && lease_may_run_out(d)) {
-        // The retry comes late (a suspend, a stall): its ON could find the pad OFF by then.
+      // A retry whose ON could find the pad OFF by its lease is never sent. Woken late (a
+      // suspend, a stall: its answer may be waiting) the session pauses; on time, the device
+      // has had its chance to answer and did not: that is ack_timeout, below.
+      const bool late = now_.mono - deadline.at > config_.safety.confirm_timeout;
+      if (d.attempts < 2 && lease_may_run_out(d) && late) {
         resend_checked(deadline.index, "padtimer was late to renew it (a suspend or a stall)");
         return;
       }
-      if (d.attempts < 2) {
+      if (d.attempts < 2 && !lease_may_run_out(d)) {
         ++d.attempts;
         d.confirm_deadline = now_.mono + config_.safety.confirm_timeout;
         transmit(deadline.index);
@@ -260,7 +263,9 @@ void Engine::wake(const Deadline& deadline) {
           {Reason::ack_timeout,
            d.spec->id + " did not confirm switching " + std::string(to_string(d.commanded)) +
                " within " + describe_duration(config_.safety.confirm_timeout) +
-               ", even after a retry; check that it is powered and connected, then reset",
+               (d.attempts < 2 ? " (no retry: its auto-off lease runs out first)"
+                               : ", even after a retry") +
+               "; check that it is powered and connected, then reset",
            std::nullopt});
       return;
     }

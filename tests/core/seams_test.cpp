@@ -158,6 +158,27 @@ TEST(EngineSeams, ARetainedStateConfirmsNothing) {
   EXPECT_TRUE(w.engine().confirmed("lb_heat"));
 }
 
+TEST(EngineSeams, APadSilentAtARenewalWhoseLeaseRunsOutFirstLatchesAckTimeout) {
+  // On time, the device has had its confirm_timeout to answer the renewal: a retry that
+  // could only arrive after its lease ran out is not sent, and the silence is a fault, not a
+  // pause "padtimer was late" (which is for a padtimer that woke late).
+  EngineConfig c = standard_config();
+  c.safety.lease = 40s;  // re-armed at 20 s, unanswered at 30 s: a retry could be too late
+  c.safety.lease_rearm = 20s;
+  World w(c);
+  ASSERT_TRUE(w.request(Action::start, "lower_back", "heat_only").ok);
+  w.advance(1s);
+  ASSERT_TRUE(w.engine().confirmed("lb_heat"));
+  w.silent = {"lb_heat"};
+  std::size_t from = w.mark();
+  w.advance(40s);
+  EXPECT_EQ(w.engine().snapshot("lower_back").fault, Reason::ack_timeout);
+  auto faults = w.events(EventKind::fault, from);
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_NE(faults[0].message.find("no retry"), std::string::npos) << faults[0].message;
+  EXPECT_TRUE(w.events(EventKind::paused, from).empty());
+}
+
 // ---- A suspend ---------------------------------------------------------------------------
 
 TEST(EngineSeams, ALateWakeDoesNotReArmAPadWhoseLeaseRanOut) {
@@ -337,6 +358,31 @@ TEST(EngineSeams, AClockCorrectedAfterStartUpReadsTodaysExposureAgain) {
   Reply r = b.request(Action::start, "lower_back", "evening");
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(code(r.code), "daily_limit") << r.message;
+}
+
+TEST(EngineSeams, AClockThatCameUpBehindTheRecordIsNotSetUntilItSteps) {
+  // A Pi without RTC comes up 1 h behind padtimer's last record. Running past the record
+  // proves nothing (it is still behind by the downtime): starts wait for a step (NTP).
+  World a;
+  ASSERT_TRUE(a.request(Action::start, "lower_back", "heat_only").ok);
+  a.advance(2h);
+  Now fake = a.now();
+  fake.mono = MonoTime{} + 1min;
+  fake.wall -= 1h;
+  World b(standard_config(), restart_history(a, fake, false), true, fake);
+  Reply r = b.request(Action::start, "lower_back", "heat_only");
+  EXPECT_EQ(code(r.code), "clock_not_set") << r.message;
+  b.advance(90min);  // past the record by the clock, still not set
+  r = b.request(Action::start, "lower_back", "heat_only");
+  EXPECT_EQ(code(r.code), "clock_not_set") << r.message;
+  EXPECT_NE(r.message.find("has not been set since"), std::string::npos) << r.message;
+  // What it keeps meanwhile says so, and cannot replace the earlier life's record.
+  EXPECT_TRUE(b.engine().safety().front().clock_doubt.has_value());
+  b.jump_wall(3h);  // NTP
+  b.send(StoredHistory{restart_history(a, b.now(), false)});
+  EXPECT_FALSE(b.engine().safety().front().clock_doubt.has_value());
+  r = b.request(Action::start, "lower_back", "heat_only");
+  EXPECT_TRUE(r.ok) << r.message;
 }
 
 }  // namespace
