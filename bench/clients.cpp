@@ -97,9 +97,9 @@ void Fleet::announce() {
     client_->publish("tele/" + device_topic(d) + "/LWT", "Online", 1, true);
 }
 
-// What a Tasmota does with cmnd/<topic>/Power1 ON|OFF|"" and cmnd/<topic>/Backlog
-// "PulseTime1 N; Power1 ON": switch, and answer on stat/<topic>/RESULT (one message with
-// the PulseTime echo and the POWER state, which padtimerd's driver reads either way).
+// What a Tasmota does with cmnd/<topic>/PulseTime1 N and cmnd/<topic>/Power1 ON|OFF|"" (the
+// driver sends the two as separate commands, never Backlog): set or switch, and answer on
+// stat/<topic>/RESULT (the PulseTime echo, or the POWER state).
 void Fleet::on_message(Clock::time_point at, const std::string& topic, const std::string& payload) {
   // cmnd/<device>/<command>
   auto first = topic.find('/');
@@ -114,12 +114,8 @@ void Fleet::on_message(Clock::time_point at, const std::string& topic, const std
   if (command == "Power1" || command == "Power") {
     if (payload == "ON" || payload == "1") want = true;
     if (payload == "OFF" || payload == "0") want = false;
-  } else if (command == "Backlog") {
-    // "PulseTime1 220; Power1 ON"
-    auto p = payload.find("PulseTime1 ");
-    if (p != std::string::npos) pulse = std::to_string(std::atoi(payload.c_str() + p + 11));
-    if (payload.find("Power1 ON") != std::string::npos) want = true;
-    if (payload.find("Power1 OFF") != std::string::npos) want = false;
+  } else if (command == "PulseTime1") {
+    pulse = std::to_string(std::atoi(payload.c_str()));
   } else {
     return;
   }
@@ -135,10 +131,11 @@ void Fleet::on_message(Clock::time_point at, const std::string& topic, const std
     state = on_[i];
   }
   changed_.notify_all();
-  std::string reply = "{";
-  if (!pulse.empty())
-    reply += "\"PulseTime1\":{\"Set\":" + pulse + ",\"Remaining\":" + pulse + "},";
-  reply += std::string("\"POWER\":\"") + (state ? "ON" : "OFF") + "\"}";
+  // As Tasmota: a PulseTime command is answered with its setting only (Remaining counts
+  // down only while a pulse runs).
+  const std::string reply = pulse.empty()
+                                ? std::string("{\"POWER\":\"") + (state ? "ON" : "OFF") + "\"}"
+                                : "{\"PulseTime1\":{\"Set\":" + pulse + ",\"Remaining\":0}}";
   client_->publish("stat/" + device_name + "/RESULT", reply, 0, false);
 }
 

@@ -557,7 +557,7 @@ StartupResult run_startup(const Options& o, const std::string& broker_config,
 void print_latency(const std::vector<LatencyRow>& rows) {
   std::printf(
       "\nCommand latency: a phone client publishes <base>/<zone>/start (QoS 1); time until the\n"
-      "device client receives the device command (cmnd/<dev>/Backlog ... Power1 ON, QoS 1).\n"
+      "device client receives the ON (cmnd/<dev>/Power1 ON after its PulseTime1, QoS 1).\n"
       "floor = the broker's own round trip measured in the same run, interleaved with the\n"
       "samples (one client publishing QoS 1 to a topic it subscribes to). stop = the stop\n"
       "request to the OFF command. Target: start p50 <= 2.5x floor p50, start p99 <= 5 ms.\n\n");

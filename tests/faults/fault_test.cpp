@@ -251,6 +251,96 @@ TEST(Faults, DevicesThatStopAnsweringGoOfflineOverheatOrStick) {
   EXPECT_EQ(tally.violations, 0);
 }
 
+TEST(Faults, ALatchedFaultSurvivesAKill) {
+  // A pad overheats mid-session and latches overtemp; padtimerd is killed (the watchdog, a
+  // crash) and comes back: the zone is still latched until someone resets it.
+  RigOptions o;
+  o.zones = 2;
+  o.time_scale = 60;
+  Rig rig(o);
+  rig.start_daemon();
+  Tally tally{"kill_while_latched"};
+  rig.phone();
+  for (int c = 0; c < 2 * rounds(); ++c) {
+    const int i = c % rig.zones();
+    const std::string zone = Rig::zone(i);
+    const std::string heat = rig.heat_device(i);
+    std::size_t sim_cursor = rig.sim().output().size();
+    std::string refusal;
+    ASSERT_TRUE(start_when_ready(rig, i, tally, refusal)) << refusal;
+    ASSERT_TRUE(rig.wait_line(rig.sim(), sim_cursor, {heat + ": relay ON (heat)"}, 10s));
+    std::size_t event_cursor = rig.phone().output().size();
+    rig.device_fault(heat, "sensor_hot");
+    ASSERT_TRUE(rig.wait_line(rig.phone(), event_cursor,
+                              {"padtimer/" + zone + "/event ", R"("reason":"overtemp")"}, 30s))
+        << rig.phone().output();
+    rig.kill_daemon();
+    ++tally.injected;
+    rig.device_fault(heat, "clear");
+    rig.start_daemon();
+    Outcome again = rig.ctl({"start", zone, Rig::kRoutine});
+    EXPECT_EQ(again.exit_code, 1) << again.output;
+    EXPECT_TRUE(again.has("fault_latched") && again.has("overtemp")) << again.output;
+    Outcome reset = rig.ctl({"reset", zone});
+    EXPECT_EQ(reset.exit_code, 0) << reset.output;
+    if (again.exit_code == 1 && again.has("fault_latched") && reset.exit_code == 0) {
+      ++tally.survived;
+    }
+    rig.check_invariants(tally);
+  }
+  report(tally);
+  EXPECT_EQ(tally.survived, tally.injected);
+  EXPECT_EQ(tally.violations, 0);
+}
+
+TEST(Faults, AClockThatComesUpBehindRefusesStartsUntilNtpSetsIt) {
+  // A Pi without RTC: padtimerd dies mid-heat, the machine comes back with its clock 2 min
+  // (scaled) behind the last record, and NTP sets it a little later (libfaketime moves
+  // padtimerd's wall clock). Starts wait for the step, then go by the real time again.
+  RigOptions o;
+  o.zones = 2;
+  o.time_scale = 60;
+  o.faketime = true;
+  Rig rig(o);
+  rig.phone();
+  rig.start_daemon();
+  Tally tally{"clock_behind_at_start"};
+  std::string refusal;
+  std::size_t sim_cursor = rig.sim().output().size();
+  ASSERT_TRUE(start_when_ready(rig, 0, tally, refusal)) << refusal;
+  ASSERT_TRUE(
+      rig.wait_line(rig.sim(), sim_cursor, {rig.heat_device(0) + ": relay ON (heat)"}, 10s));
+  rig.let_pass(1500ms);
+  rig.kill_daemon();
+  rig.jump_wall(-2s);
+  ++tally.injected;
+  rig.start_daemon();
+  Outcome behind = rig.ctl({"start", "z0", Rig::kRoutine});
+  EXPECT_EQ(behind.exit_code, 1) << behind.output;
+  EXPECT_TRUE(behind.has("clock_not_set")) << behind.output;
+  // It runs past the record (3 real seconds = 3 scaled minutes): still not set.
+  rig.let_pass(3000ms);
+  Outcome running = rig.ctl({"start", "z0", Rig::kRoutine});
+  EXPECT_TRUE(running.has("clock_not_set")) << running.output;
+  rig.jump_wall(0s);  // NTP
+  Outcome set;
+  const bool started = rig.wait_until(
+      [&] {
+        set = rig.ctl({"start", "z0", Rig::kRoutine});
+        return set.exit_code == 0 || !(set.has("clock_not_set") || set.has("rest_interval") ||
+                                       set.has("device_not_ready"));
+      },
+      30s);
+  EXPECT_TRUE(started && set.exit_code == 0) << set.output << rig.daemon().output();
+  if (behind.has("clock_not_set") && running.has("clock_not_set") && set.exit_code == 0) {
+    ++tally.survived;
+  }
+  rig.check_invariants(tally);
+  report(tally);
+  EXPECT_EQ(tally.survived, tally.injected);
+  EXPECT_EQ(tally.violations, 0);
+}
+
 // ---- The wall clock jumps --------------------------------------------------------------
 
 // "HH:MM" of the local minute at or after `t`.
