@@ -53,6 +53,18 @@ bool start_when_ready(Rig& rig, int i, Tally& tally, std::string& refusal) {
   return false;
 }
 
+// Starts the routine on zone i (start_when_ready) and waits until its heat device says its
+// relay is ON. Returns what went wrong, or "" when it heats.
+std::string start_heating(Rig& rig, int i, Tally& tally) {
+  std::size_t sim_cursor = rig.sim().output().size();
+  std::string refusal;
+  if (!start_when_ready(rig, i, tally, refusal)) return refusal + "\n" + rig.phone().output();
+  if (!rig.wait_line(rig.sim(), sim_cursor, {rig.heat_device(i) + ": relay ON (heat)"}, 10s)) {
+    return rig.heat_device(i) + " never switched ON\n" + rig.sim().output();
+  }
+  return "";
+}
+
 // ---- The broker killed and restarted ---------------------------------------------------
 
 TEST(Faults, BrokerKilledAndRestartedDuringSessions) {
@@ -123,12 +135,7 @@ TEST(Faults, DaemonKilledMidHeatNeverResumes) {
     const int i = c % rig.zones();
     const std::string zone = Rig::zone(i);
     const std::string heat = rig.heat_device(i);
-    std::size_t sim_cursor = rig.sim().output().size();
-    std::string refusal;
-    ASSERT_TRUE(start_when_ready(rig, i, tally, refusal)) << refusal << "\n"
-                                                          << rig.phone().output();
-    ASSERT_TRUE(rig.wait_line(rig.sim(), sim_cursor, {heat + ": relay ON (heat)"}, 10s))
-        << rig.sim().output();
+    ASSERT_EQ(start_heating(rig, i, tally), "");
 
     rig.let_pass(random_delay(rig, 100ms, 3000ms));
     const std::int64_t killed_at = monotonic_ns();
@@ -207,12 +214,7 @@ TEST(Faults, DevicesThatStopAnsweringGoOfflineOverheatOrStick) {
     const std::string zone = Rig::zone(i);
     const std::string heat = rig.heat_device(i);
     const DeviceFault& fault = kinds[static_cast<std::size_t>(c) % kinds.size()];
-    std::size_t sim_cursor = rig.sim().output().size();
-    std::string refusal;
-    ASSERT_TRUE(start_when_ready(rig, i, tally, refusal)) << refusal << "\n"
-                                                          << rig.phone().output();
-    ASSERT_TRUE(rig.wait_line(rig.sim(), sim_cursor, {heat + ": relay ON (heat)"}, 10s))
-        << rig.sim().output();
+    ASSERT_EQ(start_heating(rig, i, tally), "");
 
     std::size_t event_cursor = rig.phone().output().size();
     const std::int64_t injected_at = monotonic_ns();
@@ -265,10 +267,7 @@ TEST(Faults, ALatchedFaultSurvivesAKill) {
     const int i = c % rig.zones();
     const std::string zone = Rig::zone(i);
     const std::string heat = rig.heat_device(i);
-    std::size_t sim_cursor = rig.sim().output().size();
-    std::string refusal;
-    ASSERT_TRUE(start_when_ready(rig, i, tally, refusal)) << refusal;
-    ASSERT_TRUE(rig.wait_line(rig.sim(), sim_cursor, {heat + ": relay ON (heat)"}, 10s));
+    ASSERT_EQ(start_heating(rig, i, tally), "");
     std::size_t event_cursor = rig.phone().output().size();
     rig.device_fault(heat, "sensor_hot");
     ASSERT_TRUE(rig.wait_line(rig.phone(), event_cursor,
@@ -305,11 +304,7 @@ TEST(Faults, AClockThatComesUpBehindRefusesStartsUntilNtpSetsIt) {
   rig.phone();
   rig.start_daemon();
   Tally tally{"clock_behind_at_start"};
-  std::string refusal;
-  std::size_t sim_cursor = rig.sim().output().size();
-  ASSERT_TRUE(start_when_ready(rig, 0, tally, refusal)) << refusal;
-  ASSERT_TRUE(
-      rig.wait_line(rig.sim(), sim_cursor, {rig.heat_device(0) + ": relay ON (heat)"}, 10s));
+  ASSERT_EQ(start_heating(rig, 0, tally), "");
   rig.let_pass(1500ms);
   rig.kill_daemon();
   rig.jump_wall(-2s);
@@ -412,11 +407,7 @@ TEST(Faults, WallClockJumpsDuringSessionsAndAroundSchedules) {
   // 3. Sessions on z0 and z1 while the clock jumps forward 2 h (over both schedules' times
   //    once more) and back 4 h.
   for (int i : {0, 1}) {
-    std::size_t sim_cursor = rig.sim().output().size();
-    std::string refusal;
-    ASSERT_TRUE(start_when_ready(rig, i, tally, refusal)) << refusal;
-    ASSERT_TRUE(
-        rig.wait_line(rig.sim(), sim_cursor, {rig.heat_device(i) + ": relay ON (heat)"}, 10s));
+    ASSERT_EQ(start_heating(rig, i, tally), "");
     jump(i == 0 ? 120s : -240s);
   }
 
