@@ -16,7 +16,7 @@ ZoneHistory history_from(const ZoneSafety& record, const LifeEnd& end, const Now
   const bool undated = record.clock_doubt && !end.doubt_same_clock;
   if (!undated) h.clock_doubt = record.clock_doubt;
   Duration shift{};
-  if (undated && !record.maybe_on.empty()) {
+  if (undated) {
     shift = now.wall - std::max(record.at, end.alive_at);
   } else if (end.same_clock) {
     shift = (now.wall - record.at) - (now.mono - record.at_mono);

@@ -945,5 +945,20 @@ TEST(StoreSafety, ARecordMadeWhileTheClockIsInDoubtKeepsTheEarlierLifes) {
   EXPECT_FALSE(find(history, "shoulder")->clock_doubt.has_value());
 }
 
+TEST(StoreSafety, ARestDatedByAClockInDoubtOnAnotherBootCountsFromNow) {
+  // The pads went OFF at "8:00" by a clock that had come up behind and was never set; the
+  // machine then died. On the next boot that time may be behind by any amount: the rest
+  // counts from the last sign of life taken as now, even with no pad left maybe ON.
+  TempDir dir;
+  Store store = open_ok(dir.path());
+  WallTime t = utc(2026, 3, 10, 8, 0);
+  core::ZoneSafety r = safety::record("shoulder", t);
+  r.rest_from = t;
+  r.clock_doubt = -2h;
+  store.save_safety(r, "boot-a");
+  auto history = store.load_history(safety::at(t + 3h), {"boot-b", {}});
+  EXPECT_EQ(find(history, "shoulder")->last_session_end, t + 3h);
+}
+
 }  // namespace
 }  // namespace padtimer::store
